@@ -1,0 +1,7 @@
+"""`python -m fasterapi.mcp` is the `fasterapi-mcp` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

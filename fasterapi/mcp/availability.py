@@ -1,0 +1,95 @@
+"""What this version does not do yet, in two tables.
+
+When a later change builds a feature, it deletes the feature's row here (and
+wires the option through); nothing else in the package needs to know.
+
+NOT_AVAILABLE: things that only happen when the user asks for them. Asking
+raises FeatureNotAvailableError (after the arguments were validated).
+
+INACTIVE_WHEN_ON: options whose *default* turns on a stage that is not built.
+They are accepted and validated; at start the proxy logs one line naming the
+ones that are on, so nobody believes they are protected when they are not.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Dict, List, Sequence, Tuple
+
+from .errors import FieldError
+
+logger = logging.getLogger("fasterapi.mcp")
+
+NOT_AVAILABLE: Dict[str, str] = {
+    "jwt_auth": "JWT authentication (set_jwt_auth)",
+    "bearer_auth": "bearer-token authentication (set_bearer_auth)",
+    "rate_limit": "global rate limiting (set_rate_limit)",
+    "tool_rate_limit": "per-tool rate limiting (set_tool_rate_limit)",
+    "request_transformer": "request transformers (add_request_transformer)",
+    "response_transformer": "response transformers (add_response_transformer)",
+    "transformer_factory": "built-in transformers (create_*_transformer)",
+    "caching": "response caching (enable_caching=True)",
+    "upstream_transport:http": "HTTP upstreams (transport_type='http')",
+    "upstream_transport:websocket": "WebSocket upstreams (transport_type='websocket')",
+    "route:required_scope": "scope-based authorization (ProxyRoute.required_scope)",
+    "route:rate_limit_override": "per-route rate limits (ProxyRoute.rate_limit_override)",
+    "route:enable_request_transform": "request transforms (ProxyRoute.enable_request_transform)",
+    "route:enable_response_transform": "response transforms (ProxyRoute.enable_response_transform)",
+    "serve_transport:http": "serving clients over HTTP (run(transport='http'))",
+}
+
+
+def is_available(feature: str) -> bool:
+    return feature not in NOT_AVAILABLE
+
+
+def unavailable(feature: str, path: str) -> List[FieldError]:
+    """[] when the feature exists, else one error naming it and where it was asked for."""
+    if is_available(feature):
+        return []
+    return [(path, f"{NOT_AVAILABLE[feature]} is not available in this version")]
+
+
+def _on(value: Any) -> bool:
+    return bool(value)
+
+
+# (where, field, "is it switched on?") - where is "proxy" or "upstream".
+INACTIVE_WHEN_ON: List[Tuple[str, str, Callable[[Any], bool]]] = [
+    ("proxy", "enable_auth", _on),
+    ("proxy", "enable_authorization", _on),
+    ("proxy", "enable_rate_limiting", _on),
+    ("proxy", "circuit_breaker_enabled", _on),
+    ("proxy", "failover_enabled", _on),
+    ("upstream", "enable_health_check", _on),
+    ("upstream", "max_retries", lambda n: n > 0),
+]
+
+
+def inactive_options(proxy_options: Dict[str, Any], upstreams: Sequence[Any]) -> List[str]:
+    """Names of the switched-on options that have no effect yet, in table order.
+
+    Per-upstream options list the upstreams they are on for, e.g.
+    "max_retries (math, data)".
+    """
+    found: List[str] = []
+    for where, field, is_on in INACTIVE_WHEN_ON:
+        if where == "proxy":
+            if is_on(proxy_options[field]):
+                found.append(field)
+        else:
+            names = [u.name for u in upstreams if is_on(getattr(u, field))]
+            if names:
+                found.append(f"{field} ({', '.join(names)})")
+    return found
+
+
+def log_inactive(proxy_options: Dict[str, Any], upstreams: Sequence[Any]) -> List[str]:
+    """Writes the single start-up line (logger "fasterapi.mcp", WARNING) if needed."""
+    found = inactive_options(proxy_options, upstreams)
+    if found:
+        # WARNING so Python's last-resort handler prints it to stderr when the
+        # application configured no logging; stdout is the MCP channel.
+        logger.warning("fasterapi.mcp: accepted but inactive in this version "
+                       "(no effect yet): %s", ", ".join(found))
+    return found

@@ -1,0 +1,52 @@
+"""Builds the one JSON document the C++ core is configured with (docs/core_config.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Sequence
+
+from .config import ProxyRoute, UpstreamConfig
+
+
+def upstream_document(u: UpstreamConfig) -> Dict[str, Any]:
+    return {
+        "name": u.name,
+        "transport_type": u.transport_type,
+        "command": u.command,
+        "args": list(u.args),
+        "env": dict(u.env) if u.env else {},
+        "cwd": u.cwd,
+        "name_prefix": u.name_prefix,
+        "max_connections": u.max_connections,
+        "eager_start": u.eager_start,
+        "connect_timeout_ms": u.connect_timeout_ms,
+        "request_timeout_ms": u.request_timeout_ms,
+        "shutdown_grace_ms": u.shutdown_grace_ms,
+    }
+
+
+def route_document(r: ProxyRoute) -> Dict[str, Any]:
+    return {
+        "upstream_name": r.upstream_name,
+        "tool_pattern": r.tool_pattern,
+        "resource_pattern": r.resource_pattern,
+        "prompt_pattern": r.prompt_pattern,
+    }
+
+
+def core_document(options: Dict[str, Any], upstreams: Sequence[UpstreamConfig],
+                  routes: Sequence[ProxyRoute]) -> Dict[str, Any]:
+    """Only what the core acts on; inactive options stay in Python (see availability.py)."""
+    return {
+        "name": options["name"],
+        "version": options["version"],
+        "max_message_bytes": options["max_message_bytes"],
+        "enable_request_logging": options["enable_request_logging"],
+        "upstreams": [upstream_document(u) for u in upstreams],
+        "routes": [route_document(r) for r in routes],
+    }
+
+
+def core_json(options: Dict[str, Any], upstreams: Sequence[UpstreamConfig],
+              routes: Sequence[ProxyRoute]) -> str:
+    return json.dumps(core_document(options, upstreams, routes), ensure_ascii=False)
