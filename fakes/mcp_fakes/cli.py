@@ -1,0 +1,76 @@
+"""``mcp-fake``: start one fake MCP server."""
+
+import argparse
+import sys
+
+from . import profiles
+from .faults import FaultSet, FaultSpecError
+from .record import Recorder
+from .server import FakeServer, log
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="mcp-fake", description="A fake MCP server that misbehaves on purpose.")
+    p.add_argument("--profile", default="echo", choices=sorted(profiles.PROFILES), help="what to serve (default echo)")
+    p.add_argument("--transport", default="stdio", choices=["stdio", "http"], help="default stdio")
+    p.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="HTTP port; 0 picks a free one (default 0)")
+    p.add_argument("--ready-file", help="HTTP: write the URL to this file once listening")
+    p.add_argument("--page-size", type=positive_int, default=50, help="items per list page (default 50)")
+    p.add_argument("--tools-count", type=positive_int, default=100, help="tools in profile 'many' (default 100)")
+    p.add_argument("--server-name", help="serverInfo.name (default mcp-fake-PROFILE)")
+    p.add_argument("--name-suffix", default="", help="appended to serverInfo.name")
+    p.add_argument("--seed", type=int, default=0, help="seed for every random draw of the faults (default 0)")
+    p.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                   help="arm a fault, e.g. 'error_rate p=0.2' (repeatable; see README)")
+    p.add_argument("--record", metavar="PATH", help="append every message in and out to PATH as JSON lines")
+    p.add_argument("--control", metavar="PATH", help="serve the control channel on this unix socket")
+    return p
+
+
+def build_server(args):
+    catalog = profiles.build(args.profile, {"tools_count": args.tools_count})
+    faults = FaultSet(seed=args.seed)
+    for spec in args.fault:
+        faults.add(spec)
+    name = (args.server_name or f"mcp-fake-{catalog.name}") + args.name_suffix
+    return FakeServer(catalog, faults, Recorder(args.record), page_size=args.page_size, server_name=name)
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        server = build_server(args)
+    except FaultSpecError as error:
+        print(f"mcp-fake: bad --fault: {error}", file=sys.stderr)
+        return 2
+    for armed in server.faults.of_stage("start"):
+        armed.fault.apply(server)
+    if args.control:
+        from .control import serve_control
+
+        serve_control(server, args.control)
+    log(f"profile {args.profile}, transport {args.transport}, faults {[a['spec'] for a in server.faults.describe()]}")
+    if args.transport == "http":
+        from .http import serve_http
+
+        serve_http(server, args.host, args.port, args.ready_file)
+    else:
+        from .stdio import serve_stdio
+
+        serve_stdio(server)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

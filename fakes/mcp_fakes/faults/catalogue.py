@@ -1,0 +1,1 @@
+"""The fault catalogue (filled in phase 2)."""

@@ -1,0 +1,404 @@
+"""The MCP server a fake is: transport-agnostic dispatch for both eras, with the fault
+stages hooked in (see faults/base.py). Transports hand it parsed messages and a channel."""
+
+import json
+import sys
+import threading
+
+from . import pagination
+from .catalog import ToolFailure, text
+from .exchange import Exchange
+from .protocol import (HANDSHAKE_VERSIONS, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST,
+                       LATEST_HANDSHAKE_VERSION, LOG_LEVELS, META_CLIENT_CAPABILITIES, METHOD_NOT_FOUND,
+                       MISSING_CAPABILITY, MODERN_VERSIONS, RESOURCE_NOT_FOUND, SUPPORTED_VERSIONS,
+                       UNSUPPORTED_PROTOCOL_VERSION, RpcError, error_response, invalid_params, is_notification,
+                       is_request, is_response, notification, request_version, result_response)
+
+SERVER_VERSION = "0.1.0"
+CACHEABLE = ("server/discover", "tools/list", "resources/list", "resources/templates/list", "prompts/list",
+             "resources/read")
+
+
+def log(text_):
+    print(f"mcp-fake: {text_}", file=sys.stderr, flush=True)
+
+
+class ToolCall:
+    """What a tool handler may do besides returning: progress, logging, asking the client."""
+
+    def __init__(self, server, exchange, modern):
+        self.server, self.exchange, self.modern = server, exchange, modern
+        self.cancelled = exchange.cancelled
+        self.arguments = exchange.params.get("arguments") or {}
+
+    def progress(self, progress, total=None, message=None):
+        token = self.exchange.meta.get("progressToken")
+        if token is None:
+            return
+        params = {"progressToken": token, "progress": progress}
+        if total is not None:
+            params["total"] = total
+        if message is not None:
+            params["message"] = message
+        self.server.send(notification("notifications/progress", params), self.exchange.emit)
+
+    def log(self, level, data, logger="mcp-fake"):
+        request_level = self.exchange.meta.get("io.modelcontextprotocol/logLevel")
+        if self.exchange.session.wants_log(level, request_level):
+            self.server.send(notification("notifications/message", {"level": level, "logger": logger, "data": data}),
+                             self.exchange.emit)
+
+    def capabilities(self):
+        if self.modern:
+            caps = self.exchange.meta.get(META_CLIENT_CAPABILITIES)
+            return caps if isinstance(caps, dict) else {}
+        return self.exchange.session.client_capabilities
+
+    def ask(self, capability, method, params, timeout=30.0):
+        """Send a server-to-client request on this request's channel and wait for the answer."""
+        if capability not in self.capabilities():
+            if self.modern:
+                raise RpcError(MISSING_CAPABILITY, f"the client did not declare the {capability} capability",
+                               {"capability": capability})
+            raise ToolFailure(f"the client did not declare the {capability} capability")
+        if self.modern:
+            raise ToolFailure(f"{method}: servers send no requests in the stateless era")
+        session = self.exchange.session
+        request_id = session.new_request_id()
+        pending = session.expect_reply(request_id)
+        self.server.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params},
+                         self.exchange.emit)
+        if not pending.done.wait(timeout):
+            session.forget(request_id)
+            raise ToolFailure(f"{method}: no answer within {timeout}s")
+        reply = pending.message
+        if "error" in reply:
+            raise ToolFailure(f"{method} failed: {reply['error'].get('message')}")
+        return reply.get("result") or {}
+
+
+class FakeServer:
+    def __init__(self, catalog, faults, recorder, page_size=50, server_name=None, server_version=SERVER_VERSION):
+        self.catalog = catalog
+        self.faults = faults
+        self.recorder = recorder
+        self.page_size = page_size
+        self.server_info = {"name": server_name or f"mcp-fake-{catalog.name}", "version": server_version}
+        self.sessions = []
+        self.hung = threading.Event()  # the hang fault: read and record, answer nothing
+        self.stop_reading = threading.Event()  # the stop_reading fault
+        self.active = 0  # requests being served, for a clean exit
+        self._idle = threading.Condition()
+        self._lock = threading.Lock()
+
+    # -- sessions -----------------------------------------------------------------------
+
+    def add_session(self, session):
+        with self._lock:
+            self.sessions.append(session)
+        return session
+
+    def remove_session(self, session):
+        session.closed = True
+        with self._lock:
+            if session in self.sessions:
+                self.sessions.remove(session)
+
+    def broadcast(self, msg, only=None):
+        with self._lock:
+            sessions = [s for s in self.sessions if only is None or only(s)]
+        for session in sessions:
+            session.send(msg)
+
+    def list_changed(self, kind):
+        """notifications/{tools|resources|prompts}/list_changed to every session."""
+        self.broadcast(notification(f"notifications/{kind}/list_changed"))
+
+    def resource_updated(self, uri):
+        self.broadcast(notification("notifications/resources/updated", {"uri": uri}),
+                       only=lambda s: uri in s.subscriptions)
+
+    # -- the write path -----------------------------------------------------------------
+
+    def send(self, msg, channel, write_faults=()):
+        """Serialize one message and write it; a write-stage fault (decided when the request
+        arrived) writes it instead, and the record then holds the raw line."""
+        line = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if not write_faults:
+            self.recorder.record("out", msg)
+            channel.send_line(line)
+            return
+        self.recorder.record("out", raw=line)
+        write_faults[0].apply(line, channel)
+
+    # -- the read path ------------------------------------------------------------------
+
+    def receive_raw(self, data, session, channel):
+        """One framed message as bytes: record it, parse it, hand it on."""
+        try:
+            msg = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            self.recorder.record("in", raw=data)
+            if not self.hung.is_set():
+                self.send(error_response(None, -32700, "parse error"), channel)
+            return
+        self.recorder.record("in", msg)
+        self.receive(msg, session, channel)
+
+    def receive(self, msg, session, channel, firing=None):
+        if self.hung.is_set():
+            return
+        if isinstance(msg, list):
+            self.send(error_response(None, INVALID_REQUEST, "batches are not supported"), channel)
+            return
+        if is_response(msg):
+            if not session.deliver_reply(msg):
+                log(f"a response nobody waited for: id {msg.get('id')!r}")
+            return
+        if not isinstance(msg, dict) or not isinstance(msg.get("method"), str) or msg.get("jsonrpc") != "2.0":
+            msg_id = msg.get("id") if isinstance(msg, dict) else None
+            self.send(error_response(msg_id, INVALID_REQUEST, "not a JSON-RPC 2.0 request"), channel)
+            return
+        if firing is None:
+            firing = self.faults.firing(msg) if self.faults else []
+        exchange = Exchange(msg, session, channel, firing)
+        if is_notification(msg):
+            self._run_request_faults(exchange)
+            self.on_notification(exchange)
+            return
+        if is_request(msg) and msg["id"] is None:
+            self.send(error_response(None, INVALID_REQUEST, "the id must not be null"), channel)
+            return
+        session.in_flight[exchange.id] = exchange
+        threading.Thread(target=self.serve, args=(exchange,), daemon=True, name=f"req-{exchange.id}").start()
+
+    def _run_request_faults(self, exchange):
+        for fault in exchange.faults("request"):
+            fault.apply(exchange)
+            if exchange.reply is not None or exchange.dropped:
+                break
+
+    def on_notification(self, exchange):
+        session, method, params = exchange.session, exchange.method, exchange.params
+        if method == "notifications/initialized":
+            session.initialized = True
+        elif method == "notifications/cancelled":
+            target = session.in_flight.get(params.get("requestId"))
+            if target is not None:
+                target.cancelled.set()
+
+    def drain(self, timeout):
+        """Wait (bounded) for the requests being served to finish."""
+        with self._idle:
+            self._idle.wait_for(lambda: self.active == 0, timeout)
+
+    def serve(self, exchange):
+        with self._idle:
+            self.active += 1
+        try:
+            self._run_request_faults(exchange)
+            if exchange.dropped or self.hung.is_set():
+                return
+            if exchange.reply is None:
+                exchange.reply = self.dispatch(exchange)
+            self.respond(exchange)
+        finally:
+            exchange.session.in_flight.pop(exchange.id, None)
+            with self._idle:
+                self.active -= 1
+                self._idle.notify_all()
+
+    def respond(self, exchange):
+        if exchange.cancelled.is_set() and not exchange.answer_after_cancel:
+            return  # a cancelled request gets no response
+        messages = [exchange.reply]
+        for fault in exchange.faults("response"):
+            messages = fault.apply(messages, exchange)
+        write_faults = exchange.faults("write")
+        for msg in messages:
+            self.send(msg, exchange.emit, write_faults)
+
+    # -- dispatch -----------------------------------------------------------------------
+
+    def dispatch(self, exchange):
+        version = request_version(exchange.msg)
+        modern = version is not None and version not in HANDSHAKE_VERSIONS
+        try:
+            if modern and version not in MODERN_VERSIONS:
+                raise RpcError(UNSUPPORTED_PROTOCOL_VERSION, f"unsupported protocol version {version!r}",
+                               {"supported": list(SUPPORTED_VERSIONS), "requested": version})
+            handler = self.handlers().get(exchange.method)
+            if handler is None:
+                raise RpcError(METHOD_NOT_FOUND, f"method not found: {exchange.method}")
+            result = handler(exchange, modern)
+            if modern:
+                result = dict(result, resultType="complete")
+                if exchange.method in CACHEABLE:
+                    result.setdefault("ttlMs", 0)
+                    result.setdefault("cacheScope", "public")
+            return result_response(exchange.id, result)
+        except RpcError as error:
+            return error_response(exchange.id, error.code, error.message, error.data)
+        except Exception as error:  # a bug in a fake is the fake's fault: say so, keep serving
+            log(f"internal error serving {exchange.method}: {error!r}")
+            return error_response(exchange.id, INTERNAL_ERROR, f"internal error: {error}")
+
+    def handlers(self):
+        table = {
+            "initialize": self.initialize,
+            "ping": lambda ex, modern: {},
+            "server/discover": self.discover,
+            "tools/list": self.list_tools,
+            "tools/call": self.call_tool,
+            "logging/setLevel": self.set_level,
+        }
+        if self.catalog.resources or self.catalog.templates:
+            table.update({"resources/list": self.list_resources, "resources/templates/list": self.list_templates,
+                          "resources/read": self.read_resource, "resources/subscribe": self.subscribe,
+                          "resources/unsubscribe": self.unsubscribe})
+        if self.catalog.prompts:
+            table.update({"prompts/list": self.list_prompts, "prompts/get": self.get_prompt})
+        if self.completable():
+            table["completion/complete"] = self.complete
+        return table
+
+    def completable(self):
+        return any(p.complete for p in self.catalog.prompts) or any(t.complete for t in self.catalog.templates)
+
+    def capabilities(self):
+        caps = {"tools": {"listChanged": True}, "logging": {}}
+        if self.catalog.resources or self.catalog.templates:
+            caps["resources"] = {"subscribe": True, "listChanged": True}
+        if self.catalog.prompts:
+            caps["prompts"] = {"listChanged": True}
+        if self.completable():
+            caps["completions"] = {}
+        return caps
+
+    def initialize(self, exchange, modern):
+        params = exchange.params
+        requested = params.get("protocolVersion")
+        version = requested if requested in HANDSHAKE_VERSIONS else LATEST_HANDSHAKE_VERSION
+        session = exchange.session
+        session.protocol_version = version
+        session.client_capabilities = params.get("capabilities") or {}
+        session.client_info = params.get("clientInfo") or {}
+        result = {"protocolVersion": version, "capabilities": self.capabilities(), "serverInfo": self.server_info}
+        if self.catalog.instructions:
+            result["instructions"] = self.catalog.instructions
+        return result
+
+    def discover(self, exchange, modern):
+        result = {"supportedVersions": list(SUPPORTED_VERSIONS), "capabilities": self.capabilities(),
+                  "serverInfo": self.server_info, "resultType": "complete"}
+        if self.catalog.instructions:
+            result["instructions"] = self.catalog.instructions
+        return result
+
+    def _page(self, kind, key, items, exchange):
+        described = [item.describe() for item in items]
+        page, next_cursor = pagination.page(kind, described, exchange.params.get("cursor"), self.page_size)
+        result = {key: page}
+        if next_cursor is not None:
+            result["nextCursor"] = next_cursor
+        return result
+
+    def list_tools(self, exchange, modern):
+        return self._page("tools", "tools", self.catalog.tools, exchange)
+
+    def list_resources(self, exchange, modern):
+        return self._page("resources", "resources", self.catalog.resources, exchange)
+
+    def list_templates(self, exchange, modern):
+        return self._page("templates", "resourceTemplates", self.catalog.templates, exchange)
+
+    def list_prompts(self, exchange, modern):
+        return self._page("prompts", "prompts", self.catalog.prompts, exchange)
+
+    def call_tool(self, exchange, modern):
+        name = exchange.params.get("name")
+        tool = self.catalog.tool(name)
+        if tool is None:
+            raise invalid_params(f"unknown tool: {name}", {"name": name})
+        arguments = exchange.params.get("arguments") or {}
+        if not isinstance(arguments, dict):
+            raise invalid_params("arguments must be an object")
+        missing = [key for key in tool.input_schema.get("required", []) if key not in arguments]
+        if missing:
+            raise invalid_params(f"missing arguments: {', '.join(missing)}", {"missing": missing})
+        try:
+            return tool.handler(arguments, ToolCall(self, exchange, modern))
+        except ToolFailure as failure:
+            return {"content": [text(str(failure))], "isError": True}
+        except (KeyError, TypeError, ValueError) as error:
+            return {"content": [text(f"bad arguments: {error!r}")], "isError": True}
+
+    def _resource_contents(self, uri):
+        for resource in self.catalog.resources:
+            if resource.uri == uri:
+                return resource.read()
+        for template in self.catalog.templates:
+            variables = template.match(uri)
+            if variables is not None:
+                contents = template.read(uri, variables)
+                if contents is not None:
+                    return contents
+        return None
+
+    def read_resource(self, exchange, modern):
+        uri = exchange.params.get("uri")
+        contents = self._resource_contents(uri) if isinstance(uri, str) else None
+        if contents is None:
+            code = INVALID_PARAMS if modern else RESOURCE_NOT_FOUND
+            raise RpcError(code, f"resource not found: {uri}", {"uri": uri})
+        return {"contents": contents}
+
+    def subscribe(self, exchange, modern):
+        uri = exchange.params.get("uri")
+        if not isinstance(uri, str):
+            raise invalid_params("uri is required")
+        exchange.session.subscriptions.add(uri)
+        return {}
+
+    def unsubscribe(self, exchange, modern):
+        exchange.session.subscriptions.discard(exchange.params.get("uri"))
+        return {}
+
+    def get_prompt(self, exchange, modern):
+        name = exchange.params.get("name")
+        prompt = self.catalog.prompt(name)
+        if prompt is None:
+            raise invalid_params(f"unknown prompt: {name}", {"name": name})
+        arguments = exchange.params.get("arguments") or {}
+        missing = [a["name"] for a in prompt.arguments if a.get("required") and a["name"] not in arguments]
+        if missing:
+            raise invalid_params(f"missing arguments: {', '.join(missing)}", {"missing": missing})
+        return {"description": prompt.description, "messages": prompt.render(arguments)}
+
+    def complete(self, exchange, modern):
+        ref = exchange.params.get("ref") or {}
+        argument = exchange.params.get("argument") or {}
+        name, prefix = argument.get("name", ""), str(argument.get("value", ""))
+        completer = None
+        if ref.get("type") == "ref/prompt":
+            prompt = self.catalog.prompt(ref.get("name"))
+            if prompt is None:
+                raise invalid_params(f"unknown prompt: {ref.get('name')}")
+            completer = prompt.complete
+        elif ref.get("type") == "ref/resource":
+            template = next((t for t in self.catalog.templates if t.uri_template == ref.get("uri")), None)
+            if template is None:
+                raise invalid_params(f"unknown resource template: {ref.get('uri')}")
+            completer = template.complete
+        else:
+            raise invalid_params("ref.type must be ref/prompt or ref/resource")
+        values = completer(name, prefix) if completer else []
+        return {"completion": {"values": values[:100], "total": len(values), "hasMore": len(values) > 100}}
+
+    def set_level(self, exchange, modern):
+        level = exchange.params.get("level")
+        if level not in LOG_LEVELS:
+            raise invalid_params(f"unknown log level {level!r}")
+        exchange.session.log_level = level
+        return {}
+
