@@ -1,0 +1,57 @@
+"""The document handed to the core is the one docs/core_config.md describes."""
+
+import json
+import pathlib
+import re
+
+from fasterapi.mcp import MCPProxy, ProxyRoute, UpstreamConfig
+
+from conftest import simple_proxy
+
+DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "core_config.md"
+
+
+def documented_example() -> dict:
+    block = re.search(r"```json\n(.*?)```", DOC.read_text(), re.S).group(1)
+    return json.loads(block)
+
+
+def test_the_documented_example_is_what_the_python_api_produces():
+    proxy = MCPProxy()
+    proxy.add_upstream(UpstreamConfig(
+        name="math", transport_type="stdio", command="python",
+        args=["-m", "mcp_fakes", "--profile", "math"], env={"KEY": "value"}))
+    proxy.add_route(ProxyRoute(upstream_name="math", tool_pattern="math_*"))
+    assert json.loads(proxy.core_config_json()) == documented_example()
+
+
+def test_every_upstream_field_the_core_reads_comes_from_the_config():
+    proxy = MCPProxy(name="P", version="2.0", enable_request_logging=False,
+                     max_message_bytes=65536)
+    proxy.add_upstream(UpstreamConfig(
+        name="data", transport_type="stdio", command="/usr/bin/env", args=["srv"],
+        cwd="/srv", name_prefix="d", max_connections=3, eager_start=True,
+        connect_timeout_ms=100, request_timeout_ms=200, shutdown_grace_ms=0,
+        url="ignored", auth_token="ignored", enable_health_check=False))
+    proxy.add_route(ProxyRoute(upstream_name="data", resource_pattern="data://*",
+                               prompt_pattern="d_?"))
+    proxy.add_route(ProxyRoute(upstream_name="data"))
+    assert json.loads(proxy.core_config_json()) == {
+        "name": "P", "version": "2.0", "max_message_bytes": 65536,
+        "enable_request_logging": False,
+        "upstreams": [{
+            "name": "data", "transport_type": "stdio", "command": "/usr/bin/env",
+            "args": ["srv"], "env": {}, "cwd": "/srv", "name_prefix": "d",
+            "max_connections": 3, "eager_start": True, "connect_timeout_ms": 100,
+            "request_timeout_ms": 200, "shutdown_grace_ms": 0}],
+        "routes": [
+            {"upstream_name": "data", "tool_pattern": "", "resource_pattern": "data://*",
+             "prompt_pattern": "d_?"},
+            {"upstream_name": "data", "tool_pattern": "", "resource_pattern": "",
+             "prompt_pattern": ""}],
+    }
+
+
+def test_non_ascii_survives():
+    proxy = simple_proxy(name="Прокси ✓")
+    assert json.loads(proxy.core_config_json())["name"] == "Прокси ✓"

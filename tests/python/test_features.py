@@ -1,0 +1,179 @@
+"""Features not built yet: a clear error when asked for, one log line for defaults."""
+
+import logging
+
+import pytest
+
+from fasterapi.mcp import (ConfigError, FeatureNotAvailableError, MCPProxy, ProxyRoute,
+                           UpstreamConfig, availability, create_caching_transformer,
+                           create_metadata_transformer, create_sanitizing_transformer)
+
+from conftest import error_paths, simple_proxy, stdio_upstream
+
+
+def assert_not_available(excinfo, path, words):
+    err = excinfo.value
+    assert type(err) is FeatureNotAvailableError
+    assert isinstance(err, ConfigError)
+    assert error_paths(excinfo) == [path]
+    assert "not available in this version" in str(err)
+    assert words in str(err)
+
+
+@pytest.mark.parametrize("call, path, words", [
+    (lambda p: p.set_jwt_auth(secret="s3cret"), "jwt_auth", "JWT authentication"),
+    (lambda p: p.set_jwt_auth(public_key="PEM", algorithm="RS256", issuer="me",
+                              audience="you", verify_expiry=False, clock_skew_seconds=0),
+     "jwt_auth", "set_jwt_auth"),
+    (lambda p: p.set_bearer_auth("tok"), "bearer_auth", "bearer-token"),
+    (lambda p: p.set_bearer_auth(token="tok"), "bearer_auth", "set_bearer_auth"),
+    (lambda p: p.set_rate_limit(max_requests=1000, window_ms=60000, burst=100,
+                                algorithm="token_bucket"), "rate_limit", "rate limiting"),
+    (lambda p: p.set_rate_limit(max_requests=10000, window_ms=60000), "rate_limit",
+     "set_rate_limit"),
+    (lambda p: p.set_tool_rate_limit("expensive_calculation", max_requests=5,
+                                     window_ms=60000),
+     "tool_rate_limits[0]", "per-tool rate limiting"),
+    (lambda p: p.add_request_transformer("custom", lambda ctx, data: data),
+     "add_request_transformer", "request transformers"),
+    (lambda p: p.add_response_transformer("custom", lambda ctx, data: data),
+     "add_response_transformer", "response transformers"),
+    (lambda p: p.add_upstream(UpstreamConfig(name="h", transport_type="http",
+                                             url="http://localhost:8000")),
+     "upstreams[0].transport_type", "HTTP upstreams"),
+    (lambda p: p.add_upstream(UpstreamConfig(name="w", transport_type="websocket",
+                                             url="ws://localhost:8000")),
+     "upstreams[0].transport_type", "WebSocket upstreams"),
+    (lambda p: p.add_route(ProxyRoute(upstream_name="a", required_scope="admin")),
+     "routes[0].required_scope", "scope-based authorization"),
+    (lambda p: p.add_route(ProxyRoute(upstream_name="a", rate_limit_override=10)),
+     "routes[0].rate_limit_override", "per-route rate limits"),
+    (lambda p: p.add_route(ProxyRoute(upstream_name="a", enable_request_transform=True)),
+     "routes[0].enable_request_transform", "request transforms"),
+    (lambda p: p.add_route(ProxyRoute(upstream_name="a", enable_response_transform=True)),
+     "routes[0].enable_response_transform", "response transforms"),
+    (lambda p: p.run(transport="http", host="0.0.0.0", port=8000), "run.transport",
+     "over HTTP"),
+    (lambda p: create_metadata_transformer("My Proxy"), "create_metadata_transformer",
+     "built-in transformers"),
+    (lambda p: create_sanitizing_transformer(["password", "secret"]),
+     "create_sanitizing_transformer", "built-in transformers"),
+    (lambda p: create_caching_transformer(ttl_ms=60000), "create_caching_transformer",
+     "built-in transformers"),
+])
+def test_asking_for_a_missing_feature_raises_naming_it(call, path, words):
+    proxy = MCPProxy()
+    with pytest.raises(FeatureNotAvailableError) as excinfo:
+        call(proxy)
+    assert_not_available(excinfo, path, words)
+    assert proxy.routes == [] and proxy.upstreams == []  # nothing half-added
+
+
+def test_enable_caching_raises_at_construction():
+    with pytest.raises(FeatureNotAvailableError) as excinfo:
+        MCPProxy(enable_caching=True, cache_ttl_ms=1000)
+    assert_not_available(excinfo, "proxy.enable_caching", "response caching")
+
+
+@pytest.mark.parametrize("call, paths", [
+    (lambda p: p.set_jwt_auth(), ["jwt_auth.secret"]),
+    (lambda p: p.set_jwt_auth(secret="s", algorithm="none"), ["jwt_auth.algorithm"]),
+    (lambda p: p.set_jwt_auth(secret="s", algorithm="RS256"),
+     ["jwt_auth.public_key", "jwt_auth.secret"]),
+    (lambda p: p.set_jwt_auth(secret="s", public_key="PEM"), ["jwt_auth.public_key"]),
+    (lambda p: p.set_jwt_auth(secret="s", issuer="", audience=3, verify_expiry="yes",
+                              clock_skew_seconds=-1),
+     ["jwt_auth.issuer", "jwt_auth.audience", "jwt_auth.verify_expiry",
+      "jwt_auth.clock_skew_seconds"]),
+    (lambda p: p.set_bearer_auth(""), ["bearer_auth.token"]),
+    (lambda p: p.set_bearer_auth(None), ["bearer_auth.token"]),
+    (lambda p: p.set_rate_limit(0, 60000, burst=0, algorithm="leaky"),
+     ["rate_limit.max_requests", "rate_limit.burst", "rate_limit.algorithm"]),
+    (lambda p: p.set_rate_limit(10, "1m"), ["rate_limit.window_ms"]),
+    (lambda p: p.set_tool_rate_limit("", 0, 0),
+     ["tool_rate_limits[0].tool_name", "tool_rate_limits[0].max_requests",
+      "tool_rate_limits[0].window_ms"]),
+    (lambda p: p.add_request_transformer("", "not callable"),
+     ["add_request_transformer.name", "add_request_transformer.transformer"]),
+    (lambda p: p.add_response_transformer(3, None),
+     ["add_response_transformer.name", "add_response_transformer.transformer"]),
+    (lambda p: create_metadata_transformer(""), ["create_metadata_transformer.proxy_name"]),
+    (lambda p: create_sanitizing_transformer("password"),
+     ["create_sanitizing_transformer.sensitive_fields"]),
+    (lambda p: create_sanitizing_transformer(["ok", ""]),
+     ["create_sanitizing_transformer.sensitive_fields[1]"]),
+    (lambda p: create_caching_transformer(ttl_ms=0), ["create_caching_transformer.ttl_ms"]),
+    (lambda p: p.add_upstream(UpstreamConfig(name="h", transport_type="http")),
+     ["upstreams[0].url"]),
+    (lambda p: p.add_route(ProxyRoute(upstream_name="a", rate_limit_override=-3)),
+     ["routes[0].rate_limit_override"]),
+    (lambda p: p.run(transport="http", port=70000), ["run.port"]),
+    (lambda p: p.run(transport="sse"), ["run.transport"]),
+    (lambda p: p.run(transport="stdio", host="0.0.0.0", port=1), ["run.host", "run.port"]),
+])
+def test_bad_arguments_win_over_the_missing_feature(call, paths):
+    with pytest.raises(ConfigError) as excinfo:
+        call(MCPProxy())
+    assert type(excinfo.value) is ConfigError
+    assert error_paths(excinfo) == paths
+
+
+def test_enable_caching_with_a_bad_ttl_reports_the_ttl():
+    with pytest.raises(ConfigError) as excinfo:
+        MCPProxy(enable_caching=True, cache_ttl_ms=0)
+    assert type(excinfo.value) is ConfigError
+    assert error_paths(excinfo) == ["proxy.cache_ttl_ms"]
+
+
+def test_defaults_that_enable_unbuilt_stages_are_accepted_and_listed():
+    proxy = MCPProxy()
+    proxy.add_upstream(stdio_upstream("math"))
+    proxy.add_upstream(stdio_upstream("data", enable_health_check=False))
+    proxy.add_upstream(stdio_upstream("admin", max_retries=0))
+    assert proxy.inactive_options() == [
+        "enable_auth", "enable_authorization", "enable_rate_limiting",
+        "circuit_breaker_enabled", "failover_enabled",
+        "enable_health_check (math, admin)", "max_retries (math, data)"]
+
+
+def test_nothing_inactive_when_switched_off():
+    proxy = MCPProxy(enable_auth=False, enable_rate_limiting=False,
+                     enable_authorization=False, circuit_breaker_enabled=False,
+                     failover_enabled=False)
+    proxy.add_upstream(stdio_upstream("math", enable_health_check=False, max_retries=0))
+    assert proxy.inactive_options() == []
+
+
+def test_start_logs_exactly_one_line_naming_the_inactive_options(fake_core, caplog):
+    proxy = simple_proxy(enable_auth=False)
+    with caplog.at_level(logging.WARNING, logger="fasterapi.mcp"):
+        proxy.start()
+    proxy.stop()
+    records = [r for r in caplog.records if r.name == "fasterapi.mcp"]
+    assert len(records) == 1
+    message = records[0].getMessage()
+    assert "\n" not in message
+    assert "inactive in this version" in message
+    assert "enable_auth" not in message.replace("enable_authorization", "")
+    for name in ("enable_rate_limiting", "enable_authorization", "circuit_breaker_enabled",
+                 "failover_enabled", "enable_health_check (math)", "max_retries (math)"):
+        assert name in message
+
+
+def test_start_is_silent_when_nothing_is_inactive(fake_core, caplog):
+    proxy = MCPProxy(enable_auth=False, enable_rate_limiting=False,
+                     enable_authorization=False, circuit_breaker_enabled=False,
+                     failover_enabled=False)
+    proxy.add_upstream(stdio_upstream("math", enable_health_check=False, max_retries=0))
+    proxy.add_route(ProxyRoute(upstream_name="math"))
+    with caplog.at_level(logging.DEBUG, logger="fasterapi.mcp"):
+        with proxy:
+            pass
+    assert [r for r in caplog.records if r.name == "fasterapi.mcp"] == []
+
+
+def test_deleting_a_table_row_is_all_it_takes(monkeypatch):
+    monkeypatch.delitem(availability.NOT_AVAILABLE, "route:required_scope")
+    proxy = MCPProxy()
+    proxy.add_route(ProxyRoute(upstream_name="a", required_scope="admin"))
+    assert proxy.routes[0].required_scope == "admin"

@@ -1,0 +1,264 @@
+"""The TOML file mirrors the Python API; every problem is reported by path."""
+
+import os
+import pathlib
+import textwrap
+
+import pytest
+
+from fasterapi.mcp import ConfigError, FeatureNotAvailableError, load_config
+
+from conftest import error_paths
+
+EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "proxy.toml"
+
+MINIMAL = """
+[[upstreams]]
+name = "math"
+transport_type = "stdio"
+command = "python"
+args = ["-m", "mcp_fakes", "--profile", "math"]
+
+[[routes]]
+upstream_name = "math"
+tool_pattern = "math_*"
+"""
+
+
+def write(tmp_path, text, name="proxy.toml"):
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return str(path)
+
+
+def load_errors(tmp_path, text):
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(write(tmp_path, text))
+    return excinfo
+
+
+def test_minimal_file_uses_the_python_defaults(tmp_path):
+    proxy = load_config(write(tmp_path, MINIMAL))
+    assert proxy.options["name"] == "FasterAPI MCP Proxy"
+    assert proxy.options["enable_auth"] is True
+    u = proxy.upstreams[0]
+    assert (u.name, u.max_connections, u.request_timeout_ms, u.cwd) == ("math", 10, 30000, "")
+    assert proxy.routes[0].tool_pattern == "math_*"
+
+
+def test_the_shipped_example_loads_with_three_upstreams():
+    proxy = load_config(str(EXAMPLE))
+    proxy.check()
+    assert [u.name for u in proxy.upstreams] == ["math", "data", "admin"]
+    assert [u.args for u in proxy.upstreams] == [
+        ["-m", "mcp_fakes", "--profile", p] for p in ("math", "data", "admin")]
+    assert all(u.command == "python" for u in proxy.upstreams)
+    table = [(r.upstream_name, r.tool_pattern, r.resource_pattern) for r in proxy.routes]
+    assert ("math", "math_*", "") in table and ("math", "calculate", "") in table
+    assert ("data", "data_*", "data://*") in table
+    assert ("admin", "admin_*", "config://app/*") in table
+    assert proxy.inactive_options() == []
+
+
+def test_proxy_table_sets_constructor_arguments(tmp_path):
+    proxy = load_config(write(tmp_path, """
+        [proxy]
+        name = "Mine"
+        enable_auth = false
+        max_message_bytes = 65536
+    """ + MINIMAL))
+    assert proxy.options["name"] == "Mine"
+    assert proxy.options["enable_auth"] is False
+    assert proxy.options["max_message_bytes"] == 65536
+
+
+def test_unknown_keys_are_errors_with_a_suggestion(tmp_path):
+    excinfo = load_errors(tmp_path, """
+        [proxy]
+        nmae = "x"
+
+        [[upstreams]]
+        name = "math"
+        transport_type = "stdio"
+        comand = "python"
+
+        [[routes]]
+        upstream_name = "math"
+        tool_patern = "*"
+
+        [extra]
+        a = 1
+    """)
+    errors = dict(excinfo.value.errors)
+    assert "did you mean 'name'?" in errors["proxy.nmae"]
+    assert "did you mean 'command'?" in errors["upstreams[0].comand"]
+    assert "did you mean 'tool_pattern'?" in errors["routes[0].tool_patern"]
+    assert errors["extra"].startswith("unknown key")
+    # The misspelt command also leaves the upstream without one.
+    assert errors["upstreams[0].command"] == "stdio upstreams need a command"
+
+
+def test_missing_required_keys_are_named_once(tmp_path):
+    excinfo = load_errors(tmp_path, """
+        [[upstreams]]
+        command = "python"
+
+        [[routes]]
+        tool_pattern = "*"
+    """)
+    assert excinfo.value.errors == [
+        ("upstreams[0].name", "required key is missing"),
+        ("upstreams[0].transport_type", "required key is missing"),
+        ("routes[0].upstream_name", "required key is missing"),
+    ]
+
+
+def test_every_error_in_the_file_is_collected(tmp_path):
+    excinfo = load_errors(tmp_path, """
+        [proxy]
+        cache_ttl_ms = 0
+
+        [[upstreams]]
+        name = "math"
+        transport_type = "stdio"
+        command = "python"
+        max_connections = "ten"
+
+        [[upstreams]]
+        name = "math"
+        transport_type = "stdio"
+
+        [[routes]]
+        upstream_name = "data"
+        rate_limit_override = 10
+    """)
+    assert error_paths(excinfo) == [
+        "proxy.cache_ttl_ms", "upstreams[0].max_connections", "upstreams[1].command",
+        "upstreams[1].name", "routes[0].upstream_name", "routes[0].rate_limit_override"]
+    assert type(excinfo.value) is ConfigError  # bad fields and missing features together
+
+
+def test_wrong_shapes(tmp_path):
+    excinfo = load_errors(tmp_path, """
+        proxy = 3
+        routes = "math_*"
+
+        [upstreams]
+        name = "math"
+    """)
+    assert excinfo.value.errors == [
+        ("proxy", "must be a table, got int"),
+        ("upstreams", "must be an array of tables, written [[upstreams]]"),
+        ("routes", "must be an array of tables, written [[routes]]"),
+    ]
+
+
+def test_setter_tables_are_validated_then_reported_unavailable(tmp_path):
+    excinfo = load_errors(tmp_path, MINIMAL + """
+        [jwt_auth]
+        secret = "s"
+        issuer = "me"
+
+        [bearer_auth]
+        token = "t"
+
+        [rate_limit]
+        max_requests = 100
+        window_ms = 60000
+
+        [[tool_rate_limits]]
+        tool_name = "expensive"
+        max_requests = 5
+        window_ms = 60000
+    """)
+    assert type(excinfo.value) is FeatureNotAvailableError
+    assert error_paths(excinfo) == ["jwt_auth", "bearer_auth", "rate_limit",
+                                    "tool_rate_limits[0]"]
+    assert all("not available in this version" in m for _, m in excinfo.value.errors)
+
+
+def test_setter_tables_with_bad_fields(tmp_path):
+    excinfo = load_errors(tmp_path, MINIMAL + """
+        [jwt_auth]
+        algorithm = "RS256"
+        secert = "x"
+
+        [rate_limit]
+        max_requests = 0
+        window_ms = 60000
+        algorithm = "leaky_bucket"
+
+        [[tool_rate_limits]]
+        max_requests = 5
+        window_ms = 60000
+    """)
+    assert type(excinfo.value) is ConfigError
+    assert error_paths(excinfo) == [
+        "jwt_auth.secert", "jwt_auth.public_key", "rate_limit.max_requests",
+        "rate_limit.algorithm", "tool_rate_limits[0].tool_name"]
+
+
+def test_http_upstream_and_caching_are_reported_unavailable(tmp_path):
+    excinfo = load_errors(tmp_path, """
+        [proxy]
+        enable_caching = true
+
+        [[upstreams]]
+        name = "remote"
+        transport_type = "http"
+        url = "http://localhost:8000"
+
+        [[routes]]
+        upstream_name = "remote"
+    """)
+    assert type(excinfo.value) is FeatureNotAvailableError
+    assert error_paths(excinfo) == ["proxy.enable_caching", "upstreams[0].transport_type"]
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir("/")
+    path = write(tmp_path, """
+        [[upstreams]]
+        name = "local"
+        transport_type = "stdio"
+        command = "./bin/server"
+        cwd = "work"
+
+        [[upstreams]]
+        name = "onpath"
+        transport_type = "stdio"
+        command = "python"
+        cwd = "/abs/dir"
+
+        [[upstreams]]
+        name = "inherit"
+        transport_type = "stdio"
+        command = "../tools/srv"
+
+        [[routes]]
+        upstream_name = "local"
+    """, name="conf/proxy.toml")
+    folder = os.path.dirname(path)
+    local, onpath, inherit = load_config(path).upstreams
+    assert local.command == os.path.join(folder, "bin", "server")
+    assert local.cwd == os.path.join(folder, "work")
+    assert (onpath.command, onpath.cwd) == ("python", "/abs/dir")
+    assert inherit.command == os.path.join(str(tmp_path), "tools", "srv")
+    assert inherit.cwd == ""
+
+
+def test_env_table(tmp_path):
+    proxy = load_config(write(tmp_path, MINIMAL.replace(
+        'args = ["-m", "mcp_fakes", "--profile", "math"]',
+        'args = ["-m", "mcp_fakes"]\nenv = { LOG = "debug", SEED = "1" }')))
+    assert proxy.upstreams[0].env == {"LOG": "debug", "SEED": "1"}
+
+
+def test_unreadable_and_invalid_files(tmp_path):
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(str(tmp_path / "missing.toml"))
+    assert excinfo.value.errors[0][0].endswith("missing.toml")
+    assert "cannot read" in excinfo.value.errors[0][1]
+    excinfo = load_errors(tmp_path, "[[upstreams]\nname=")
+    assert "invalid TOML" in excinfo.value.errors[0][1]
