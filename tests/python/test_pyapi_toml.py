@@ -8,7 +8,7 @@ import pytest
 
 from fasterapi.mcp import ConfigError, FeatureNotAvailableError, load_config
 
-from conftest import error_paths
+from mcp_api_helpers import error_paths
 
 EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "proxy.toml"
 
@@ -54,10 +54,11 @@ def test_the_shipped_example_loads_with_three_upstreams():
     assert [u.args for u in proxy.upstreams] == [
         ["-m", "mcp_fakes", "--profile", p] for p in ("math", "data", "admin")]
     assert all(u.command == "python" for u in proxy.upstreams)
-    table = [(r.upstream_name, r.tool_pattern, r.resource_pattern) for r in proxy.routes]
-    assert ("math", "math_*", "") in table and ("math", "calculate", "") in table
-    assert ("data", "data_*", "data://*") in table
-    assert ("admin", "admin_*", "config://app/*") in table
+    table = [(r.upstream_name, r.tool_pattern, r.resource_pattern, r.prompt_pattern)
+             for r in proxy.routes]
+    assert table == [("math", "math_*", "", "math_*"), ("math", "calculate", "", ""),
+                     ("data", "data_*", "data://*", "data_*"),
+                     ("admin", "admin_*", "config://app/*", "code_*")]
     assert proxy.inactive_options() == []
 
 

@@ -44,8 +44,8 @@ def test_check_config_ok_summarises_the_example():
     assert "upstreams (3):" in out
     assert "math: stdio python -m mcp_fakes --profile math" in out
     assert "routes (4, tried in order, first match wins):" in out
-    assert "[0] tools 'math_*' -> math" in out
-    assert "[3] tools 'admin_*' | resources 'config://app/*' -> admin" in out
+    assert "[0] tools 'math_*' | prompts 'math_*' -> math" in out
+    assert "[3] tools 'admin_*' | resources 'config://app/*' | prompts 'code_*' -> admin" in out
     assert result.stderr == ""
 
 

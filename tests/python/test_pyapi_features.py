@@ -8,7 +8,7 @@ from fasterapi.mcp import (ConfigError, FeatureNotAvailableError, MCPProxy, Prox
                            UpstreamConfig, availability, create_caching_transformer,
                            create_metadata_transformer, create_sanitizing_transformer)
 
-from conftest import error_paths, simple_proxy, stdio_upstream
+from mcp_api_helpers import error_paths, simple_proxy, stdio_upstream
 
 
 def assert_not_available(excinfo, path, words):

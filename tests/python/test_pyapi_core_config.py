@@ -6,7 +6,7 @@ import re
 
 from fasterapi.mcp import MCPProxy, ProxyRoute, UpstreamConfig
 
-from conftest import simple_proxy
+from mcp_api_helpers import simple_proxy
 
 DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "core_config.md"
 

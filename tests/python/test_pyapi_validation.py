@@ -5,7 +5,7 @@ import pytest
 from fasterapi.mcp import (ConfigError, FeatureNotAvailableError, MCPProxy, ProxyRoute,
                            UpstreamConfig)
 
-from conftest import error_paths, simple_proxy, stdio_upstream
+from mcp_api_helpers import error_paths, simple_proxy, stdio_upstream
 
 
 def test_config_error_is_a_value_error_listing_every_field():

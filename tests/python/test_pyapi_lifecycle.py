@@ -8,7 +8,7 @@ import pytest
 
 from fasterapi.mcp import ConfigError, MCPProxy, ProxyRoute, ProxyStats
 
-from conftest import FakeCoreConfigError, simple_proxy, stdio_upstream
+from mcp_api_helpers import FakeCoreConfigError, simple_proxy, stdio_upstream
 
 
 def test_configuration_needs_no_core(monkeypatch):
@@ -70,30 +70,28 @@ def test_configuration_is_frozen_while_running(fake_core):
     proxy.add_upstream(stdio_upstream("data"))  # allowed again once stopped
 
 
-def test_run_serves_stdio_until_the_core_stops(fake_core):
-    proxy = simple_proxy()
-    original_handler = signal.getsignal(signal.SIGTERM)
-    FakeCore = fake_core.Proxy
-    FakeCore.wait_results = None  # per-instance below
+def script_wait(monkeypatch, FakeCore, answers):
+    """Makes every core built from now on answer wait() with `answers` in turn."""
+    original_init = FakeCore.__init__
 
+    def init(self, config_json):
+        original_init(self, config_json)
+        self.wait_results = list(answers)
+
+    monkeypatch.setattr(FakeCore, "__init__", init)
+
+
+def test_run_serves_stdio_until_the_core_stops(fake_core, monkeypatch):
     seen_stdout = []
 
     def still_running():
         seen_stdout.append(sys.stdout)
         return False
 
-    original_init = FakeCore.__init__
-
-    def init(self, config_json):
-        original_init(self, config_json)
-        self.wait_results = [False, still_running, True]
-
-    FakeCore.__init__ = init
-    try:
-        proxy.run()
-    finally:
-        FakeCore.__init__ = original_init
-    core = FakeCore.instances[-1]
+    script_wait(monkeypatch, fake_core.Proxy, [False, still_running, True])
+    original_handler = signal.getsignal(signal.SIGTERM)
+    simple_proxy().run()
+    core = fake_core.Proxy.instances[-1]
     assert core.calls == ["start", "serve_stdio", "wait", "wait", "wait", "stop"]
     # While serving, print() goes to stderr: stdout belongs to the MCP channel.
     assert seen_stdout == [sys.stderr]
@@ -102,22 +100,15 @@ def test_run_serves_stdio_until_the_core_stops(fake_core):
 
 @pytest.mark.parametrize("interrupt", ["keyboard", "sigterm"])
 def test_ctrl_c_and_sigterm_stop_the_core(fake_core, monkeypatch, interrupt):
-    proxy = simple_proxy()
-    FakeCore = fake_core.Proxy
-    original_init = FakeCore.__init__
-
     def send_sigterm():
         signal.raise_signal(signal.SIGTERM)
         return False
 
-    def init(self, config_json):
-        original_init(self, config_json)
-        self.wait_results = [False, KeyboardInterrupt() if interrupt == "keyboard"
-                             else send_sigterm] + [False] * 100
-
-    monkeypatch.setattr(FakeCore, "__init__", init)
+    stopper = KeyboardInterrupt() if interrupt == "keyboard" else send_sigterm
+    script_wait(monkeypatch, fake_core.Proxy, [False, stopper] + [False] * 100)
+    proxy = simple_proxy()
     proxy.run(transport="stdio")
-    core = FakeCore.instances[-1]
+    core = fake_core.Proxy.instances[-1]
     assert core.calls[-1] == "stop"
     assert core.calls.count("wait") <= 3  # stopped promptly, not after 100 polls
 
