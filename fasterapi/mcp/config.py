@@ -119,7 +119,7 @@ def check_upstream(u: Any, path: str) -> List[FieldError]:
         c.add(f"{path}.name_prefix",
               f"may contain only letters, digits, '_', '.' and '-', got {u.name_prefix!r}")
     c.boolean(f"{path}.eager_start", u.eager_start)
-    c.integer(f"{path}.shutdown_grace_ms", u.shutdown_grace_ms, minimum=0)
+    c.integer(f"{path}.shutdown_grace_ms", u.shutdown_grace_ms)
     if transport_ok:
         # Only complain about the missing endpoint when the field itself is a string.
         if u.transport_type == "stdio" and u.command == "":

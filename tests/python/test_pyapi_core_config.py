@@ -31,7 +31,7 @@ def test_every_upstream_field_the_core_reads_comes_from_the_config():
     proxy.add_upstream(UpstreamConfig(
         name="data", transport_type="stdio", command="/usr/bin/env", args=["srv"],
         cwd="/srv", name_prefix="d", max_connections=3, eager_start=True,
-        connect_timeout_ms=100, request_timeout_ms=200, shutdown_grace_ms=0,
+        connect_timeout_ms=100, request_timeout_ms=200, shutdown_grace_ms=1,
         url="ignored", auth_token="ignored", enable_health_check=False))
     proxy.add_route(ProxyRoute(upstream_name="data", resource_pattern="data://*",
                                prompt_pattern="d_?"))
@@ -43,7 +43,7 @@ def test_every_upstream_field_the_core_reads_comes_from_the_config():
             "name": "data", "transport_type": "stdio", "command": "/usr/bin/env",
             "args": ["srv"], "env": {}, "cwd": "/srv", "name_prefix": "d",
             "max_connections": 3, "eager_start": True, "connect_timeout_ms": 100,
-            "request_timeout_ms": 200, "shutdown_grace_ms": 0}],
+            "request_timeout_ms": 200, "shutdown_grace_ms": 1}],
         "routes": [
             {"upstream_name": "data", "tool_pattern": "", "resource_pattern": "data://*",
              "prompt_pattern": "d_?"},
