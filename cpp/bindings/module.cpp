@@ -1,0 +1,109 @@
+// The Python binding of the core: the only file that includes pybind11 (house rule 7).
+// Every call that can block releases the GIL; config errors become _core.ConfigError.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <boost/json.hpp>
+
+#include "policy/pattern.hpp"
+#include "protocol/ndjson_framer.hpp"
+#include "proxy/proxy.hpp"
+#include "proxy/settings.hpp"
+
+namespace py = pybind11;
+namespace json = boost::json;
+using fasterapi::proxy::Proxy;
+
+namespace {
+
+py::object to_python(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return py::none();
+    case json::kind::bool_: return py::bool_(v.get_bool());
+    case json::kind::int64: return py::int_(v.get_int64());
+    case json::kind::uint64: return py::int_(v.get_uint64());
+    case json::kind::double_: return py::float_(v.get_double());
+    case json::kind::string: return py::str(std::string(v.get_string()));
+    case json::kind::array: {
+      py::list l;
+      for (const auto& x : v.get_array()) l.append(to_python(x));
+      return l;
+    }
+    case json::kind::object: {
+      py::dict d;
+      for (const auto& [k, x] : v.get_object()) d[py::str(std::string(k))] = to_python(x);
+      return d;
+    }
+  }
+  return py::none();
+}
+
+class PyFramer {
+ public:
+  explicit PyFramer(size_t max) : framer_(max) {}
+  void feed(py::bytes data) { framer_.feed(std::string_view(data)); }
+  py::object next() {
+    auto f = framer_.next();
+    using K = fasterapi::protocol::Frame::Kind;
+    if (f.kind == K::NeedMore) return py::none();
+    if (f.kind == K::Oversized) return py::int_(f.size);
+    return py::bytes(f.line.data(), f.line.size());
+  }
+
+ private:
+  fasterapi::protocol::NdjsonFramer framer_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "FasterAPI MCP proxy core (private; use fasterapi.mcp)";
+  m.attr("__version__") = "0.1.0";
+  static py::exception<fasterapi::proxy::ConfigError> config_error(m, "ConfigError", PyExc_ValueError);
+
+  py::class_<Proxy>(m, "Proxy")
+      .def(py::init([](const std::string& config_json) {
+             return std::make_unique<Proxy>(fasterapi::proxy::parse_settings(config_json));
+           }),
+           py::arg("config_json"))
+      .def("start", &Proxy::start, py::call_guard<py::gil_scoped_release>())
+      .def("attach_client",
+           [](Proxy& p, int r, int w) {
+             py::gil_scoped_release release;
+             return p.attach_client(r, w, false);
+           },
+           py::arg("read_fd"), py::arg("write_fd"))
+      .def("serve_stdio",
+           [](Proxy& p) {
+             py::gil_scoped_release release;
+             p.attach_client(0, 1, true);
+           })
+      .def("wait", &Proxy::wait, py::arg("timeout_s"), py::call_guard<py::gil_scoped_release>())
+      .def("stop", &Proxy::stop, py::call_guard<py::gil_scoped_release>())
+      .def("stats",
+           [](Proxy& p) {
+             json::object snap;
+             {
+               py::gil_scoped_release release;
+               snap = p.stats_snapshot();
+             }
+             return to_python(snap);
+           })
+      .def("upstream_health",
+           [](Proxy& p) {
+             py::gil_scoped_release release;
+             return p.health();
+           })
+      .def("use_manual_clock", &Proxy::use_manual_clock)
+      .def("advance_clock_ms", &Proxy::advance_clock_ms, py::arg("ms"),
+           py::call_guard<py::gil_scoped_release>());
+
+  m.def("match_pattern", [](const std::string& pattern, const std::string& name) {
+    return fasterapi::policy::Pattern(pattern).matches(name);
+  });
+
+  py::class_<PyFramer>(m, "NdjsonFramer")
+      .def(py::init<size_t>(), py::arg("max_message_bytes"))
+      .def("feed", &PyFramer::feed)
+      .def("next", &PyFramer::next);
+}

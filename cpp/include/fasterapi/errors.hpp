@@ -1,0 +1,17 @@
+#pragma once
+// JSON-RPC error codes the proxy emits. Stable: they are public API (README "Error codes").
+// Standard codes come from JSON-RPC 2.0; the proxy's own live in -32000..-32019, which
+// the MCP 2026-07-28 revision leaves to implementations.
+namespace fasterapi::errors {
+
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;  // also "No route found" (unknown tool/prompt/resource)
+inline constexpr int kInternalError = -32603;
+
+inline constexpr int kUpstreamUnavailable = -32001;  // spawn/initialize failed, exited, broken pipe
+inline constexpr int kUpstreamTimeout = -32003;      // request_timeout_ms elapsed
+inline constexpr int kShuttingDown = -32005;         // the proxy is stopping
+
+}  // namespace fasterapi::errors

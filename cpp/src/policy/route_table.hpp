@@ -1,0 +1,41 @@
+#pragma once
+// The route table: ordered routes, first match wins (the guide's "routes tried in order").
+// A route with no pattern at all is a catch-all for every kind; a route with some pattern
+// only matches the kinds it has a pattern for.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policy/pattern.hpp"
+
+namespace fasterapi::policy {
+
+enum class Kind : uint8_t { Tool = 0, Resource = 1, Prompt = 2 };
+inline constexpr int kKindCount = 3;
+const char* kind_name(Kind kind);
+
+struct Route {
+  size_t upstream = 0;  // index into the proxy's upstream list
+  std::string upstream_name;
+  Pattern patterns[kKindCount];
+  bool catch_all() const {
+    return patterns[0].empty() && patterns[1].empty() && patterns[2].empty();
+  }
+};
+
+class RouteTable {
+ public:
+  void add(Route route);
+  // Index of the first matching route, or -1.
+  int match(Kind kind, std::string_view name) const;
+  const std::vector<Route>& routes() const { return routes_; }
+  // Whether any route could send this kind to this upstream (decides list fan-out).
+  bool serves(size_t upstream, Kind kind) const;
+  bool any_route_for(Kind kind) const;
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace fasterapi::policy

@@ -1,0 +1,239 @@
+#include "proxy/proxy.hpp"
+
+#include <boost/asio/post.hpp>
+#include <csignal>
+#include <future>
+#include <unistd.h>
+
+#include "common/log.hpp"
+#include "protocol/jsonrpc.hpp"
+#include "proxy/session.hpp"
+
+namespace fasterapi::proxy {
+
+Proxy::Proxy(ProxySettings settings) : settings_(std::move(settings)) {
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < settings_.upstreams.size(); ++i) index[settings_.upstreams[i].name] = i;
+  for (const auto& r : settings_.routes) {
+    policy::Route route;
+    route.upstream = index.at(r.upstream_name);
+    route.upstream_name = r.upstream_name;
+    route.patterns[0] = policy::Pattern(r.tool_pattern);
+    route.patterns[1] = policy::Pattern(r.resource_pattern);
+    route.patterns[2] = policy::Pattern(r.prompt_pattern);
+    routes_.add(std::move(route));
+  }
+  hooks_.on_notification = [this](size_t u, json::object& msg) { on_upstream_notification(u, msg); };
+  hooks_.count = [this](const std::string& counter) { stats_.counters[counter]++; };
+  hooks_.on_connection_closed = [this] { maybe_finish_shutdown(); };
+}
+
+Proxy::~Proxy() {
+  stop();
+}
+
+void Proxy::use_manual_clock() {
+  std::lock_guard lock(mu_);
+  if (started_) return;
+  clock_ = &manual_;
+  manual_clock_ = true;
+}
+
+void Proxy::start() {
+  {
+    std::lock_guard lock(mu_);
+    if (started_) return;
+    started_ = true;
+  }
+  // A write to a vanished peer must be an error, never a process-killing signal.
+  struct sigaction old {};
+  if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+  for (size_t i = 0; i < settings_.upstreams.size(); ++i)
+    upstreams_.push_back(std::make_unique<Upstream>(io_, settings_.upstreams[i], i, *clock_, manual_clock_,
+                                                    settings_.max_message_bytes, hooks_));
+  work_.emplace(io_.get_executor());
+  boost::asio::post(io_, [this] {
+    for (auto& u : upstreams_)
+      if (u->settings().eager_start) u->start_eagerly();
+  });
+  loop_thread_ = std::thread([this] {
+    io_.run();
+    // Everything has stopped: drop what is left on this thread, where it lived.
+    sessions_.clear();
+    upstreams_.clear();
+    {
+      std::lock_guard lock(mu_);
+      stopped_ = true;
+    }
+    cv_.notify_all();
+  });
+}
+
+int Proxy::attach_client(int read_fd, int write_fd, bool stop_when_closed) {
+  start();
+  const int rfd = ::dup(read_fd);
+  const int wfd = ::dup(write_fd);
+  if (rfd < 0 || wfd < 0) {
+    if (rfd >= 0) ::close(rfd);
+    if (wfd >= 0) ::close(wfd);
+    return -1;
+  }
+  return run_on_loop([&] {
+    const int id = next_session_++;
+    auto s = std::make_shared<ClientSession>(*this, id, rfd, wfd, stop_when_closed);
+    sessions_[id] = s;
+    s->start();
+    return id;
+  });
+}
+
+template <typename F>
+auto Proxy::run_on_loop(F&& f) -> decltype(f()) {
+  using R = decltype(f());
+  {
+    std::lock_guard lock(mu_);
+    if (!started_ || stopped_) return f();  // no loop thread: nobody else touches the state
+  }
+  if (loop_thread_.get_id() == std::this_thread::get_id()) return f();
+  std::packaged_task<R()> task(std::forward<F>(f));
+  auto fut = task.get_future();
+  boost::asio::post(io_, [&task] { task(); });
+  return fut.get();
+}
+
+void Proxy::session_closed(int id) {
+  // Erase on a later turn of the loop: the session is usually on the stack right now.
+  boost::asio::post(io_, [this, id] {
+    sessions_.erase(id);
+    maybe_finish_shutdown();
+  });
+}
+
+void Proxy::request_stop() {
+  if (shutting_down_) return;
+  begin_shutdown();
+}
+
+void Proxy::begin_shutdown() {
+  shutting_down_ = true;
+  log::info("proxy", "shutting down");
+  // Upstreams first: their requests in flight are answered (with an error) to sessions
+  // that are still open, then the sessions close.
+  for (auto& u : upstreams_) u->shutdown_all();
+  auto sessions = sessions_;
+  for (auto& [id, s] : sessions) s->close();
+  maybe_finish_shutdown();
+}
+
+void Proxy::maybe_finish_shutdown() {
+  if (!shutting_down_) return;
+  for (auto& u : upstreams_)
+    if (!u->all_closed()) return;
+  if (!sessions_.empty()) return;
+  work_.reset();  // io_.run() returns once the last writes and timers are done
+}
+
+void Proxy::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (!started_) return;
+  }
+  if (loop_thread_.get_id() == std::this_thread::get_id()) return;  // never join ourselves
+  bool already_stopped;
+  {
+    std::lock_guard lock(mu_);
+    already_stopped = stopped_;
+  }
+  if (!already_stopped) boost::asio::post(io_, [this] { request_stop(); });
+  if (loop_thread_.joinable()) loop_thread_.join();
+}
+
+bool Proxy::wait(double timeout_s) {
+  std::unique_lock lock(mu_);
+  if (!started_) return true;
+  cv_.wait_for(lock, std::chrono::duration<double>(timeout_s), [this] { return stopped_; });
+  return stopped_;
+}
+
+json::object Proxy::stats_snapshot() {
+  return run_on_loop([this] {
+    json::object o;
+    const Stats& s = stats_;
+    o["total_requests"] = s.total_requests;
+    o["successful_requests"] = s.successful_requests;
+    o["failed_requests"] = s.failed_requests;
+    o["retried_requests"] = s.retried_requests;
+    o["cached_responses"] = s.cached_responses;
+    o["total_latency_ms"] = s.total_latency_us / 1000;
+    o["min_latency_ms"] = s.min_latency_us < 0 ? 0 : s.min_latency_us / 1000;
+    o["max_latency_ms"] = s.max_latency_us / 1000;
+    o["total_latency_us"] = s.total_latency_us;
+    o["min_latency_us"] = s.min_latency_us < 0 ? 0 : s.min_latency_us;
+    o["max_latency_us"] = s.max_latency_us;
+    json::object ups, tools;
+    for (const auto& u : settings_.upstreams) ups[u.name] = 0;
+    for (const auto& [k, v] : s.upstream_requests) ups[k] = v;
+    for (const auto& [k, v] : s.tool_requests) tools[k] = v;
+    o["upstream_requests"] = std::move(ups);
+    o["tool_requests"] = std::move(tools);
+    for (const char* c : {"upstream_spawns", "upstream_exits", "timeouts", "shadowed_items",
+                          "oversized_messages", "parse_errors", "cancelled_by_client",
+                          "upstream_noise_lines", "upstream_unmatched_responses"})
+      o[c] = 0;
+    for (const auto& [k, v] : s.counters) o[k] = v;
+    o["active_sessions"] = sessions_.size();
+    return o;
+  });
+}
+
+std::map<std::string, bool> Proxy::health() {
+  return run_on_loop([this] {
+    std::map<std::string, bool> h;
+    if (upstreams_.empty()) {
+      for (const auto& u : settings_.upstreams) h[u.name] = true;
+      return h;
+    }
+    for (auto& u : upstreams_) h[u->settings().name] = u->healthy();
+    return h;
+  });
+}
+
+void Proxy::advance_clock_ms(int64_t ms) {
+  manual_.advance_ms(ms);
+  run_on_loop([this] {
+    const int64_t now = clock_->now_ms();
+    for (auto& u : upstreams_) u->sweep(now);
+    return 0;
+  });
+}
+
+void Proxy::on_upstream_notification(size_t u, json::object& msg) {
+  const std::string_view method = protocol::string_at(msg, "method");
+  const std::string& name = settings_.upstreams[u].name;
+  if (method == "notifications/tools/list_changed" || method == "notifications/prompts/list_changed" ||
+      method == "notifications/resources/list_changed") {
+    // The merged list changed too: tell every client (the proxy declares listChanged).
+    const std::string line = protocol::notification_line(method, {});
+    for (auto& [id, s] : sessions_)
+      if (s->initialized()) s->notify(line);
+    return;
+  }
+  if (method == "notifications/resources/updated") {
+    auto* params = protocol::params_of(msg);
+    const std::string uri(params ? protocol::string_at(*params, "uri") : "");
+    if (uri.empty()) return;
+    std::string line = json::serialize(msg);
+    line.push_back('\n');
+    for (auto& [id, s] : sessions_)
+      if (s->subscribed(uri)) s->notify(line);
+    return;
+  }
+  if (method == "notifications/message") {
+    auto* params = protocol::params_of(msg);
+    log::info("upstream " + name, params ? json::serialize(*params) : "");
+    return;
+  }
+  log::debug("proxy", "upstream '" + name + "': dropped notification " + std::string(method));
+}
+
+}  // namespace fasterapi::proxy

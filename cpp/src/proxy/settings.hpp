@@ -1,0 +1,51 @@
+#pragma once
+// The proxy's configuration as the core sees it (docs/core_config.md), immutable once built.
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fasterapi::proxy {
+
+// Thrown only while loading configuration; the message names the field.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct UpstreamSettings {
+  std::string name;
+  std::string transport_type = "stdio";
+  std::string command;
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;
+  std::string cwd;
+  std::string name_prefix;
+  int max_connections = 10;
+  bool eager_start = false;
+  int64_t connect_timeout_ms = 5000;
+  int64_t request_timeout_ms = 30000;
+  int64_t shutdown_grace_ms = 2000;
+};
+
+struct RouteSettings {
+  std::string upstream_name;
+  std::string tool_pattern;
+  std::string resource_pattern;
+  std::string prompt_pattern;
+};
+
+struct ProxySettings {
+  std::string name = "FasterAPI MCP Proxy";
+  std::string version = "1.0.0";
+  size_t max_message_bytes = 4 * 1024 * 1024;
+  bool enable_request_logging = true;
+  std::vector<UpstreamSettings> upstreams;
+  std::vector<RouteSettings> routes;
+};
+
+ProxySettings parse_settings(std::string_view json_text);
+
+}  // namespace fasterapi::proxy

@@ -1,0 +1,517 @@
+#include "proxy/upstream.hpp"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/json/serialize.hpp>
+#include <csignal>
+#include <unistd.h>
+
+#include "common/log.hpp"
+#include "fasterapi/errors.hpp"
+#include "protocol/jsonrpc.hpp"
+#include "protocol/versions.hpp"
+
+namespace fasterapi::proxy {
+
+namespace {
+constexpr size_t kStderrLineLimit = 64 * 1024;
+// How long after the child exits we wait for its stdout to drain before giving up on it.
+constexpr int64_t kDrainAfterExitMs = 1000;
+// A new connection is started only when every live one has this many requests in flight.
+constexpr size_t kSpawnWhenBusy = 4;
+
+json::object unavailable_data(const Upstream& u, const char* reason) {
+  json::object d;
+  d["upstream"] = u.settings().name;
+  d["reason"] = reason;
+  return d;
+}
+}  // namespace
+
+// ---- UpstreamConnection ------------------------------------------------------------
+
+UpstreamConnection::UpstreamConnection(Upstream& owner, int serial)
+    : owner_(owner), serial_(serial), pidfd_(owner.io()), timer_(owner.io()),
+      stop_timer_(owner.io()) {}
+
+UpstreamConnection::~UpstreamConnection() {
+  if (io_) io_->close();
+  if (stderr_) stderr_->close();
+  boost::system::error_code ignored;
+  pidfd_.close(ignored);
+  if (child_.pid > 0 && !reaped_) {
+    // Last resort (the loop is gone): never leave a child or its group behind.
+    transport::signal_group(child_.pid, SIGKILL);
+    int code, sig;
+    for (int i = 0; i < 200 && !transport::try_reap(child_.pid, code, sig); ++i) ::usleep(5000);
+  }
+}
+
+std::string UpstreamConnection::label() const {
+  return owner_.settings().name + "#" + std::to_string(serial_);
+}
+
+void UpstreamConnection::open() {
+  const auto& s = owner_.settings();
+  transport::SpawnSpec spec{s.command, s.args, s.env, s.cwd};
+  std::string error;
+  owner_.hooks().count("upstream_spawns");
+  if (!transport::spawn_child(spec, child_, error)) {
+    log::error("upstream", label() + ": " + error);
+    state_ = State::Closed;
+    owner_.connection_failed();
+    fail(errors::kUpstreamUnavailable, "Upstream '" + s.name + "' could not be started: " + error,
+         unavailable_data(owner_, "spawn_failed"));
+    owner_.connection_closed(this);
+    return;
+  }
+  log::info("upstream", label() + ": started pid " + std::to_string(child_.pid));
+
+  std::weak_ptr<UpstreamConnection> weak = weak_from_this();
+  transport::ChannelHandlers h;
+  h.on_line = [weak](std::string_view line) {
+    if (auto self = weak.lock()) self->on_line(line);
+  };
+  h.on_oversized = [weak](size_t size) {
+    auto self = weak.lock();
+    if (!self) return;
+    log::error("upstream", self->label() + ": sent a message of " + std::to_string(size) +
+                               " bytes, over max_message_bytes; closing the connection");
+    auto d = unavailable_data(self->owner_, "upstream_message_too_large");
+    d["size"] = size;
+    d["max_bytes"] = self->owner_.max_message_bytes();
+    self->fail(errors::kUpstreamUnavailable,
+               "Upstream '" + self->owner_.settings().name + "' sent a message over the size limit",
+               std::move(d));
+    self->shutdown();
+  };
+  h.on_read_closed = [weak] {
+    if (auto self = weak.lock()) self->on_stdout_closed();
+  };
+  h.on_write_failed = [weak] {
+    if (auto self = weak.lock()) log::warn("upstream", self->label() + ": stdin closed (broken pipe)");
+  };
+  io_ = std::make_shared<transport::FdChannel>(owner_.io(), child_.stdout_fd, child_.stdin_fd,
+                                               owner_.max_message_bytes(), std::move(h));
+
+  // stderr is drained line by line into our log, so a chatty child never blocks on a full pipe.
+  transport::ChannelHandlers eh;
+  const std::string name = label();
+  eh.on_line = [name](std::string_view line) { log::info("upstream " + name, line); };
+  eh.on_oversized = [name](size_t size) {
+    log::info("upstream " + name, "(a stderr line of " + std::to_string(size) + " bytes, not shown)");
+  };
+  eh.on_read_closed = [] {};
+  stderr_ = std::make_shared<transport::FdChannel>(owner_.io(), child_.stderr_fd, -1,
+                                                   kStderrLineLimit, std::move(eh));
+  io_->start();
+  stderr_->start();
+  watch_exit();
+
+  state_ = State::Initializing;
+  connect_deadline_ms_ = owner_.clock().now_ms() + s.connect_timeout_ms;
+  json::object params;
+  params["protocolVersion"] = protocol::kLatestHandshakeVersion;
+  params["capabilities"] = json::object();
+  json::object info;
+  info["name"] = "fasterapi-mcp-proxy";
+  info["version"] = "0.1.0";
+  params["clientInfo"] = std::move(info);
+  initialize_id_ = next_id_++;
+  pending_[initialize_id_] = Pending{[weak](Outcome& o) {
+                                       if (auto self = weak.lock()) self->on_initialized(o);
+                                     },
+                                     connect_deadline_ms_};
+  write(protocol::request_line(initialize_id_, "initialize", std::move(params)));
+  arm_timer();
+}
+
+void UpstreamConnection::write(std::string line) {
+  if (io_) io_->send(std::move(line));
+}
+
+void UpstreamConnection::watch_exit() {
+  if (child_.pidfd < 0) return;  // no pidfd: exit is noticed through stdout EOF
+  boost::system::error_code ec;
+  pidfd_.assign(child_.pidfd, ec);
+  if (ec) return;
+  pidfd_.async_wait(asio::posix::stream_descriptor::wait_read,
+                    [weak = weak_from_this()](const boost::system::error_code& e) {
+                      if (e) return;
+                      if (auto self = weak.lock()) self->on_exit();
+                    });
+}
+
+void UpstreamConnection::on_exit() {
+  if (exited_) return;
+  exited_ = true;
+  // The leader is a zombie until reaped, so its group id cannot be reused yet: kill any
+  // grandchildren still holding our pipes, then reap.
+  transport::signal_group(child_.pid, SIGKILL);
+  reaped_ = transport::try_reap(child_.pid, exit_code_, exit_signal_);
+  owner_.hooks().count("upstream_exits");
+  if (state_ != State::Closing) {
+    log::warn("upstream", label() + ": exited (" +
+                              (exit_signal_ ? "signal " + std::to_string(exit_signal_)
+                                            : "code " + std::to_string(exit_code_)) + ")");
+  }
+  if (!stdout_closed_) {
+    // Give the pipe a moment to drain answers written just before the exit.
+    stop_timer_.expires_after(std::chrono::milliseconds(kDrainAfterExitMs));
+    stop_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& e) {
+      if (e) return;
+      if (auto self = weak.lock()) self->on_stdout_closed();
+    });
+  }
+  finish_if_done();
+}
+
+void UpstreamConnection::on_stdout_closed() {
+  if (stdout_closed_) return;
+  stdout_closed_ = true;
+  const auto& name = owner_.settings().name;
+  if (state_ != State::Closing) {
+    auto d = unavailable_data(owner_, "exited");
+    std::string how = "closed its output";
+    if (exited_) {
+      if (exit_signal_) {
+        d["signal"] = exit_signal_;
+        how = "was killed by signal " + std::to_string(exit_signal_);
+      } else {
+        d["exit_code"] = exit_code_;
+        how = "exited with code " + std::to_string(exit_code_);
+      }
+    }
+    owner_.connection_failed();
+    fail(errors::kUpstreamUnavailable, "Upstream '" + name + "' " + how, std::move(d));
+  }
+  if (!exited_) {
+    // Output closed but the process lives on: it can no longer answer, so stop it.
+    shutdown();
+    return;
+  }
+  finish_if_done();
+}
+
+void UpstreamConnection::finish_if_done() {
+  if (!(exited_ && stdout_closed_)) return;
+  if (!reaped_) reaped_ = transport::try_reap(child_.pid, exit_code_, exit_signal_);
+  state_ = State::Closed;
+  timer_.cancel();
+  stop_timer_.cancel();
+  if (io_) io_->close();
+  if (stderr_) stderr_->close();
+  boost::system::error_code ignored;
+  pidfd_.close(ignored);
+  owner_.connection_closed(this);
+}
+
+void UpstreamConnection::on_line(std::string_view line) {
+  boost::system::error_code ec;
+  json::value msg = json::parse(line, ec);
+  if (ec) {
+    owner_.hooks().count("upstream_noise_lines");
+    log::warn("upstream", label() + ": ignored a line that is not JSON (" +
+                              std::to_string(line.size()) + " bytes)");
+    return;
+  }
+  auto env = protocol::classify(msg);
+  switch (env.type) {
+    case protocol::MessageType::Response: on_response(*env.obj, *env.id); return;
+    case protocol::MessageType::Request: on_upstream_request(*env.obj, env.method); return;
+    case protocol::MessageType::Notification:
+      if (owner_.hooks().on_notification) owner_.hooks().on_notification(owner_.index(), *env.obj);
+      return;
+    case protocol::MessageType::Invalid:
+      owner_.hooks().count("upstream_noise_lines");
+      log::warn("upstream", label() + ": ignored an invalid JSON-RPC message (" +
+                                std::string(env.invalid_reason ? env.invalid_reason : "?") + ")");
+      return;
+  }
+}
+
+void UpstreamConnection::on_response(json::object& msg, json::value& id) {
+  uint64_t key = 0;
+  if (id.is_uint64()) key = id.get_uint64();
+  else if (id.is_int64() && id.get_int64() > 0) key = static_cast<uint64_t>(id.get_int64());
+  auto it = key ? pending_.find(key) : pending_.end();
+  if (it == pending_.end()) {
+    // Late (after a timeout or cancel), duplicated, or never ours: nobody is waiting.
+    owner_.hooks().count("upstream_unmatched_responses");
+    log::debug("upstream", label() + ": dropped a response with an unknown id");
+    return;
+  }
+  Completion done = std::move(it->second.done);
+  pending_.erase(it);
+  Outcome o;
+  o.response = &msg;
+  done(o);
+}
+
+void UpstreamConnection::on_initialized(Outcome& o) {
+  const auto& name = owner_.settings().name;
+  if (!o.response) {
+    owner_.connection_failed();
+    fail(o.code, o.message, std::move(o.data));
+    shutdown();
+    return;
+  }
+  auto* result = o.response->if_contains("result");
+  std::string_view version;
+  if (result && result->is_object()) version = protocol::string_at(result->get_object(), "protocolVersion");
+  if (!result || !result->is_object()) {
+    auto d = unavailable_data(owner_, "initialize_failed");
+    if (auto* err = o.response->if_contains("error")) d["upstream_error"] = *err;
+    owner_.connection_failed();
+    fail(errors::kUpstreamUnavailable, "Upstream '" + name + "' refused initialize", std::move(d));
+    shutdown();
+    return;
+  }
+  if (!protocol::is_handshake_version(version)) {
+    auto d = unavailable_data(owner_, "unsupported_protocol_version");
+    d["protocol_version"] = version;
+    owner_.connection_failed();
+    fail(errors::kUpstreamUnavailable,
+         "Upstream '" + name + "' answered with unsupported protocol version '" + std::string(version) + "'",
+         std::move(d));
+    shutdown();
+    return;
+  }
+  if (auto* caps = result->get_object().if_contains("capabilities"); caps && caps->is_object())
+    server_capabilities_ = caps->get_object();
+  write(protocol::notification_line("notifications/initialized", {}));
+  state_ = State::Ready;
+  owner_.connection_ready();
+  log::info("upstream", label() + ": ready (protocol " + std::string(version) + ")");
+  for (auto& line : waiting_) write(std::move(line));
+  waiting_.clear();
+}
+
+void UpstreamConnection::on_upstream_request(json::object& msg, std::string_view method) {
+  const json::value id = msg["id"];
+  if (method == "ping") {
+    write(protocol::result_line(id, json::object()));
+    return;
+  }
+  // Server-to-client requests (sampling, elicitation, roots) need a client that declared
+  // them; until the proxy passes them through, the upstream learns we do not offer them.
+  json::object d;
+  d["method"] = method;
+  write(protocol::error_line(id, errors::kMethodNotFound, "Method not supported by the proxy", std::move(d)));
+}
+
+uint64_t UpstreamConnection::send(json::object& msg, Completion done) {
+  if (!usable()) {
+    Outcome o;
+    o.code = errors::kUpstreamUnavailable;
+    o.message = "Upstream '" + owner_.settings().name + "' is not connected";
+    o.data = unavailable_data(owner_, "not_connected");
+    done(o);
+    return 0;
+  }
+  const uint64_t id = next_id_++;
+  msg["id"] = id;
+  std::string line = json::serialize(msg);
+  line.push_back('\n');
+  const int64_t deadline = owner_.clock().now_ms() + owner_.settings().request_timeout_ms;
+  pending_.emplace(id, Pending{std::move(done), deadline});
+  deadlines_.emplace_back(deadline, id);
+  if (state_ == State::Ready) write(std::move(line));
+  else waiting_.push_back(std::move(line));
+  if (deadlines_.size() == 1) arm_timer();
+  return id;
+}
+
+void UpstreamConnection::cancel(uint64_t id, std::string_view reason) {
+  if (pending_.erase(id) == 0) return;
+  if (state_ != State::Ready) return;  // not written yet or connection gone
+  json::object params;
+  params["requestId"] = id;
+  params["reason"] = reason;
+  write(protocol::notification_line("notifications/cancelled", std::move(params)));
+}
+
+void UpstreamConnection::arm_timer() {
+  if (owner_.manual_clock()) return;  // the manual clock's owner drives sweep()
+  int64_t next = connect_deadline_ms_ && state_ != State::Ready ? connect_deadline_ms_ : INT64_MAX;
+  if (!deadlines_.empty()) next = std::min(next, deadlines_.front().first);
+  if (next == INT64_MAX) return;
+  const int64_t wait = std::max<int64_t>(0, next - owner_.clock().now_ms());
+  timer_.expires_after(std::chrono::milliseconds(wait));
+  timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& e) {
+    if (e) return;
+    if (auto self = weak.lock()) self->sweep(self->owner_.clock().now_ms());
+  });
+}
+
+void UpstreamConnection::sweep(int64_t now_ms) {
+  if (state_ == State::Initializing && connect_deadline_ms_ && now_ms >= connect_deadline_ms_) {
+    auto d = unavailable_data(owner_, "connect_timeout");
+    d["connect_timeout_ms"] = owner_.settings().connect_timeout_ms;
+    log::error("upstream", label() + ": no answer to initialize within connect_timeout_ms");
+    pending_.erase(initialize_id_);
+    owner_.connection_failed();
+    fail(errors::kUpstreamUnavailable,
+         "Upstream '" + owner_.settings().name + "' did not start within connect_timeout_ms",
+         std::move(d));
+    shutdown();
+    return;
+  }
+  while (!deadlines_.empty() && deadlines_.front().first <= now_ms) {
+    const uint64_t id = deadlines_.front().second;
+    deadlines_.pop_front();
+    auto it = pending_.find(id);
+    if (it == pending_.end()) continue;  // answered or cancelled already
+    Completion done = std::move(it->second.done);
+    cancel(id, "request_timeout_ms elapsed");
+    owner_.hooks().count("timeouts");
+    Outcome o;
+    o.code = errors::kUpstreamTimeout;
+    o.message = "Upstream '" + owner_.settings().name + "' did not answer within request_timeout_ms";
+    o.data["upstream"] = owner_.settings().name;
+    o.data["reason"] = "timeout";
+    o.data["timeout_ms"] = owner_.settings().request_timeout_ms;
+    done(o);
+  }
+  // Drop stale entries so the queue tracks only live requests.
+  while (!deadlines_.empty() && !pending_.count(deadlines_.front().second)) deadlines_.pop_front();
+  arm_timer();
+}
+
+void UpstreamConnection::fail(int code, const std::string& message, json::object data) {
+  auto pending = std::move(pending_);
+  pending_.clear();
+  deadlines_.clear();
+  waiting_.clear();
+  for (auto& [id, p] : pending) {
+    if (id == initialize_id_) continue;
+    Outcome o;
+    o.code = code;
+    o.message = message;
+    o.data = data;
+    p.done(o);
+  }
+}
+
+void UpstreamConnection::shutdown() {
+  if (state_ == State::Closing || state_ == State::Closed) return;
+  const bool was_running = child_.pid > 0;
+  state_ = State::Closing;
+  if (!pending_.empty()) {
+    json::object d;
+    d["upstream"] = owner_.settings().name;
+    d["reason"] = "shutting_down";
+    fail(errors::kShuttingDown, "The proxy is closing the connection to upstream '" +
+                                    owner_.settings().name + "'", std::move(d));
+  }
+  if (!was_running) {
+    state_ = State::Closed;
+    owner_.connection_closed(this);
+    return;
+  }
+  if (io_) io_->close_write_when_flushed();  // step 1: EOF on the child's stdin
+  escalate(1);
+}
+
+void UpstreamConnection::escalate(int step) {
+  if (exited_) return;
+  stop_timer_.expires_after(std::chrono::milliseconds(owner_.settings().shutdown_grace_ms));
+  stop_timer_.async_wait([weak = weak_from_this(), step](const boost::system::error_code& e) {
+    if (e) return;
+    auto self = weak.lock();
+    if (!self || self->exited_) return;
+    if (step == 1) {
+      log::warn("upstream", self->label() + ": still running after stdin closed; SIGTERM");
+      transport::signal_group(self->child_.pid, SIGTERM);
+      self->escalate(2);
+    } else if (step == 2) {
+      log::warn("upstream", self->label() + ": still running after SIGTERM; SIGKILL");
+      transport::signal_group(self->child_.pid, SIGKILL);
+      self->escalate(3);
+    } else if (self->child_.pidfd < 0) {
+      // Without a pidfd the exit is found by polling.
+      int code, sig;
+      if (transport::try_reap(self->child_.pid, code, sig)) {
+        self->reaped_ = true;
+        self->exit_code_ = code;
+        self->exit_signal_ = sig;
+        self->on_exit();
+      } else {
+        self->escalate(3);
+      }
+    }
+  });
+}
+
+// ---- Upstream (the pool) -----------------------------------------------------------
+
+Upstream::Upstream(asio::io_context& io, const UpstreamSettings& settings, size_t index,
+                   const Clock& clock, bool manual_clock, size_t max_message_bytes,
+                   UpstreamHooks& hooks)
+    : io_(io), settings_(settings), index_(index), clock_(clock), manual_clock_(manual_clock),
+      max_message_bytes_(max_message_bytes), hooks_(hooks) {}
+
+std::shared_ptr<UpstreamConnection> Upstream::pick() {
+  std::shared_ptr<UpstreamConnection> best;
+  for (auto& c : pool_) {
+    if (!c->usable()) continue;
+    if (!best || c->in_flight() < best->in_flight()) best = c;
+  }
+  const size_t live = std::count_if(pool_.begin(), pool_.end(), [](auto& c) { return c->usable(); });
+  if (!best || (best->in_flight() >= kSpawnWhenBusy && live < static_cast<size_t>(settings_.max_connections))) {
+    auto conn = std::make_shared<UpstreamConnection>(*this, next_serial_++);
+    pool_.push_back(conn);
+    conn->open();
+    if (conn->usable()) return conn;
+    return best ? best : conn;  // conn already failed; send() reports that
+  }
+  return best;
+}
+
+Ticket Upstream::send(json::object& msg, Completion done) {
+  if (stopping_) {
+    Outcome o;
+    o.code = errors::kShuttingDown;
+    o.message = "The proxy is shutting down";
+    o.data["upstream"] = settings_.name;
+    o.data["reason"] = "shutting_down";
+    done(o);
+    return {};
+  }
+  auto conn = pick();
+  const uint64_t id = conn->send(msg, std::move(done));
+  return Ticket{conn, id};
+}
+
+void Upstream::start_eagerly() {
+  if (pool_.empty()) pick();
+}
+
+void Upstream::sweep(int64_t now_ms) {
+  auto pool = pool_;  // sweeping may close connections
+  for (auto& c : pool) c->sweep(now_ms);
+}
+
+void Upstream::shutdown_all() {
+  stopping_ = true;
+  auto pool = pool_;
+  for (auto& c : pool) c->shutdown();
+}
+
+bool Upstream::all_closed() const { return pool_.empty(); }
+
+void Upstream::connection_closed(UpstreamConnection* conn) {
+  // Keep the object alive until the current handler returns.
+  for (auto it = pool_.begin(); it != pool_.end(); ++it) {
+    if (it->get() == conn) {
+      auto keep = *it;
+      pool_.erase(it);
+      asio::post(io_, [keep, this] {
+        if (hooks_.on_connection_closed) hooks_.on_connection_closed();
+      });
+      return;
+    }
+  }
+}
+
+}  // namespace fasterapi::proxy

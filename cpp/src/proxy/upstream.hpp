@@ -1,0 +1,156 @@
+#pragma once
+// One configured upstream: a pool of stdio child processes, each an MCP session the proxy
+// opened as a client. The proxy owns the JSON-RPC ids on every connection, so requests
+// from any number of clients share a connection without colliding.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "fasterapi/clock.hpp"
+#include "proxy/settings.hpp"
+#include "transport/child_process.hpp"
+#include "transport/fd_channel.hpp"
+
+namespace fasterapi::proxy {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+// What became of one forwarded request.
+struct Outcome {
+  json::object* response = nullptr;  // the upstream's answer (result or error), when it came
+  int code = 0;                      // otherwise: the proxy's error
+  std::string message;
+  json::object data;
+};
+using Completion = std::function<void(Outcome&)>;
+
+// Calls from upstreams back into the proxy.
+struct UpstreamHooks {
+  std::function<void(size_t upstream, json::object& notification)> on_notification;
+  std::function<void(const std::string& counter)> count;
+  std::function<void()> on_connection_closed;
+};
+
+class Upstream;
+
+class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnection> {
+ public:
+  enum class State { Starting, Initializing, Ready, Closing, Closed };
+
+  UpstreamConnection(Upstream& owner, int serial);
+  ~UpstreamConnection();
+
+  void open();
+  // Sends a request (its "id" is replaced by ours). Queued until the handshake is done.
+  // Returns our id, or 0 if the connection can no longer take requests (done was called).
+  uint64_t send(json::object& msg, Completion done);
+  // Forgets a request and tells the upstream (notifications/cancelled). No completion runs.
+  void cancel(uint64_t id, std::string_view reason);
+  void sweep(int64_t now_ms);
+  // MCP stdio shutdown: close stdin, then SIGTERM, then SIGKILL to the process group.
+  void shutdown();
+
+  size_t in_flight() const { return pending_.size(); }
+  State state() const { return state_; }
+  bool usable() const { return state_ == State::Starting || state_ == State::Initializing || state_ == State::Ready; }
+  const json::object& server_capabilities() const { return server_capabilities_; }
+
+ private:
+  struct Pending {
+    Completion done;
+    int64_t deadline_ms;
+  };
+
+  void on_line(std::string_view line);
+  void on_response(json::object& msg, json::value& id);
+  void on_initialized(Outcome& outcome);
+  void on_upstream_request(json::object& msg, std::string_view method);
+  void fail(int code, const std::string& message, json::object data);
+  void on_stdout_closed();
+  void on_exit();
+  void watch_exit();
+  void arm_timer();
+  void escalate(int step);
+  void finish_if_done();
+  void write(std::string line);
+  std::string label() const;
+
+  Upstream& owner_;
+  int serial_;
+  State state_ = State::Starting;
+  transport::ChildProcess child_;
+  std::shared_ptr<transport::FdChannel> io_;
+  std::shared_ptr<transport::FdChannel> stderr_;
+  asio::posix::stream_descriptor pidfd_;
+  asio::steady_timer timer_;
+  asio::steady_timer stop_timer_;
+  uint64_t next_id_ = 1;
+  uint64_t initialize_id_ = 0;
+  std::unordered_map<uint64_t, Pending> pending_;
+  std::deque<std::pair<int64_t, uint64_t>> deadlines_;  // FIFO: one timeout per upstream
+  std::vector<std::string> waiting_;  // requests written once the handshake completes
+  int64_t connect_deadline_ms_ = 0;
+  bool exited_ = false;
+  bool stdout_closed_ = false;
+  bool reaped_ = false;
+  int exit_code_ = -1;
+  int exit_signal_ = 0;
+  json::object server_capabilities_;
+};
+
+struct Ticket {
+  std::weak_ptr<UpstreamConnection> connection;
+  uint64_t id = 0;
+};
+
+class Upstream {
+ public:
+  Upstream(asio::io_context& io, const UpstreamSettings& settings, size_t index,
+           const Clock& clock, bool manual_clock, size_t max_message_bytes, UpstreamHooks& hooks);
+
+  // Forwards a request on the least-loaded connection, starting one if needed.
+  Ticket send(json::object& msg, Completion done);
+  void start_eagerly();
+  void sweep(int64_t now_ms);
+  void shutdown_all();
+  bool all_closed() const;
+  bool healthy() const { return healthy_; }
+
+  const UpstreamSettings& settings() const { return settings_; }
+  size_t index() const { return index_; }
+  asio::io_context& io() { return io_; }
+  const Clock& clock() const { return clock_; }
+  bool manual_clock() const { return manual_clock_; }
+  size_t max_message_bytes() const { return max_message_bytes_; }
+  UpstreamHooks& hooks() { return hooks_; }
+
+  // From connections.
+  void connection_ready() { healthy_ = true; }
+  void connection_failed() { healthy_ = false; }
+  void connection_closed(UpstreamConnection* conn);
+
+ private:
+  std::shared_ptr<UpstreamConnection> pick();
+
+  asio::io_context& io_;
+  UpstreamSettings settings_;
+  size_t index_;
+  const Clock& clock_;
+  bool manual_clock_;
+  size_t max_message_bytes_;
+  UpstreamHooks& hooks_;
+  std::vector<std::shared_ptr<UpstreamConnection>> pool_;
+  int next_serial_ = 1;
+  bool healthy_ = true;
+  bool stopping_ = false;
+};
+
+}  // namespace fasterapi::proxy
