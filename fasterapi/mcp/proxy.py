@@ -270,7 +270,9 @@ class MCPProxy:
         finally:
             sys.stdout = saved_stdout
             if in_main_thread:
-                signal.signal(signal.SIGTERM, previous_handler)
+                # None means a handler installed outside Python; the default is the best we can do.
+                signal.signal(signal.SIGTERM,
+                              signal.SIG_DFL if previous_handler is None else previous_handler)
             self.stop()
 
     # -- observation -------------------------------------------------------------
