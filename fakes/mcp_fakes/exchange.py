@@ -4,15 +4,17 @@ import threading
 
 
 class Exchange:
-    def __init__(self, msg, session, emit, firing):
+    def __init__(self, server, msg, session, emit, firing):
+        self.server = server
         self.msg = msg
         self.session = session
         self.emit = emit  # emit(msg): send on the channel this request came in on
-        self.firing = firing  # ArmedFaults that fire for this message
+        self.firing = firing  # Firings: the armed faults that fire for this message
         self.reply = None  # set by a fault to answer instead of the dispatcher
         self.dropped = False  # set by a fault: send no reply at all
         self.cancelled = threading.Event()
         self.answer_after_cancel = False  # late_after_cancel fault
+        self.on_sent = []  # callbacks run once the reply has been written (out_of_order fault)
 
     @property
     def id(self):
@@ -33,4 +35,9 @@ class Exchange:
         return meta if isinstance(meta, dict) else {}
 
     def faults(self, stage):
-        return [armed.fault for armed in self.firing if armed.stage == stage]
+        return [firing.armed.fault for firing in self.firing if firing.armed.stage == stage]
+
+    def rng(self, fault):
+        """The random stream drawn for ``fault`` when this message arrived (arrival order, so
+        concurrent requests still give the same draws for the same seed)."""
+        return next(firing.rng for firing in self.firing if firing.armed.fault is fault)

@@ -10,14 +10,18 @@ import time
 
 
 class RawStdioClient:
-    def __init__(self, argv, env=None):
+    """``raw_bytes=True`` queues stdout as the chunks read() returns instead of lines, for
+    framing tests that must see a line without its newline."""
+
+    def __init__(self, argv, env=None, raw_bytes=False):
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env=env)
         self.lines = queue.Queue()
         self.stderr_lines = queue.Queue()
         self._ids = itertools.count(1)
         self.seen = []
-        threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines), daemon=True).start()
+        stdout_reader = self._pump_chunks if raw_bytes else self._pump
+        threading.Thread(target=stdout_reader, args=(self.proc.stdout, self.lines), daemon=True).start()
         threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr_lines), daemon=True).start()
 
     @staticmethod
@@ -25,6 +29,41 @@ class RawStdioClient:
         for line in iter(stream.readline, b""):
             into.put(line)
         into.put(None)  # EOF
+
+    @staticmethod
+    def _pump_chunks(stream, into):
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            into.put(chunk)
+        into.put(None)
+
+    def read_until_eof(self, timeout=5.0):
+        """Everything on stdout until it closes (raises queue.Empty if it stays open past timeout)."""
+        deadline, data = time.monotonic() + timeout, b""
+        while True:
+            chunk = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            if chunk is None:
+                return data
+            data += chunk
+
+    def read_bytes(self, at_least, timeout=5.0):
+        """At least ``at_least`` bytes of stdout (fewer only at EOF)."""
+        deadline, data = time.monotonic() + timeout, b""
+        while len(data) < at_least:
+            chunk = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            if chunk is None:
+                break
+            data += chunk
+        return data
+
+    def stderr_text(self, until, timeout=5.0):
+        """stderr lines until one contains ``until``; returns that line (str)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.stderr_lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            if line is None:
+                raise EOFError("stderr closed")
+            if until in line.decode(errors="replace"):
+                return line.decode(errors="replace")
 
     def send(self, msg):
         data = msg if isinstance(msg, bytes) else json.dumps(msg).encode() + b"\n"

@@ -161,11 +161,14 @@ class FakeServer:
             return
         if firing is None:
             firing = self.faults.firing(msg) if self.faults else []
-        exchange = Exchange(msg, session, channel, firing)
+        exchange = Exchange(self, msg, session, channel, firing)
         if is_notification(msg):
             self._run_request_faults(exchange)
+            if exchange.reply is not None:
+                self.send(exchange.reply, channel)
             self.on_notification(exchange)
             return
+        session.recent_ids.append(msg.get("id"))
         if is_request(msg) and msg["id"] is None:
             self.send(error_response(None, INVALID_REQUEST, "the id must not be null"), channel)
             return
@@ -198,6 +201,8 @@ class FakeServer:
         try:
             self._run_request_faults(exchange)
             if exchange.dropped or self.hung.is_set():
+                for callback in exchange.on_sent:
+                    callback()
                 return
             if exchange.reply is None:
                 exchange.reply = self.dispatch(exchange)
@@ -217,6 +222,8 @@ class FakeServer:
         write_faults = exchange.faults("write")
         for msg in messages:
             self.send(msg, exchange.emit, write_faults)
+        for callback in exchange.on_sent:
+            callback()
 
     # -- dispatch -----------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """One client's state: era, version, capabilities, log level, subscriptions, and the
 server-to-client requests waiting for an answer."""
 
+import collections
 import itertools
 import threading
 
@@ -24,6 +25,7 @@ class Session:
         self.log_level = None  # None: every level is sent
         self.subscriptions = set()
         self.in_flight = {}  # request id -> Exchange, for notifications/cancelled
+        self.recent_ids = collections.deque(maxlen=8)  # for the wrong_id fault
         self.closed = False
         self._pending = {}
         self._ids = itertools.count(1)

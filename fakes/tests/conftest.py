@@ -9,11 +9,11 @@ def raw(tmp_path):
     """raw(*args) -> a RawStdioClient on a stdio fake recording to tmp_path/record.jsonl."""
     clients = []
 
-    def start(*args, record=True):
+    def start(*args, record=True, raw_bytes=False):
         argv = command(*args)
         if record:
             argv += ["--record", str(tmp_path / "record.jsonl")]
-        client = RawStdioClient(argv)
+        client = RawStdioClient(argv, raw_bytes=raw_bytes)
         clients.append(client)
         return client
 

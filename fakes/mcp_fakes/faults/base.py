@@ -34,6 +34,7 @@ class Fault:
     # method= names them), "notifications", or "messages" (both).
     counts = "requests"
     default_method = None  # e.g. "initialize" for slow_initialize
+    lifecycle = False  # True: also counts initialize and server/discover without a method=
 
     def __init__(self, params, rng):
         self.rng = rng
@@ -56,9 +57,9 @@ class Trigger:
     conditions must hold. Counts only the messages that match method and tool."""
 
     def __init__(self, nth=None, every=None, after=None, count=None, p=None, method=None, tool=None,
-                 counts="requests"):
+                 counts="requests", lifecycle=False):
         self.nth, self.every, self.after, self.count, self.p = nth, every, after, count, p
-        self.method, self.tool, self.counts = method, tool, counts
+        self.method, self.tool, self.counts, self.lifecycle = method, tool, counts, lifecycle
         self.seen = 0
 
     def matches(self, msg):
@@ -71,7 +72,7 @@ class Trigger:
         if self.counts == "notifications" and not is_notification:
             return False
         if self.method is None:
-            if method in LIFECYCLE_METHODS:
+            if method in LIFECYCLE_METHODS and not self.lifecycle:
                 return False
         elif not fnmatch.fnmatchcase(method, self.method):
             return False
@@ -194,7 +195,7 @@ class FaultSet:
                     fault_id, suffix = f"{name}#{suffix}", suffix + 1
             elif fault_id in taken:
                 raise FaultSpecError(f"a fault with id {fault_id!r} is already armed")
-            armed = ArmedFault(fault_id, spec, cls(params, rng), Trigger(counts=cls.counts, **trigger))
+            armed = ArmedFault(fault_id, spec, cls(params, rng), Trigger(counts=cls.counts, lifecycle=cls.lifecycle, **trigger))
             self._faults.append(armed)
         return armed
 
@@ -219,7 +220,13 @@ class FaultSet:
             return [armed for armed in self._faults if armed.stage == stage]
 
     def firing(self, msg):
-        """The armed faults that fire for this incoming message, decided in arrival order."""
+        """The armed faults that fire for this incoming message, decided in arrival order,
+        each with its own random stream drawn now."""
         with self._lock:
-            return [armed for armed in self._faults
+            return [Firing(armed, random.Random(armed.fault.rng.getrandbits(64))) for armed in self._faults
                     if armed.stage != "start" and armed.trigger.fires(msg, armed.fault.rng)]
+
+
+class Firing:
+    def __init__(self, armed, rng):
+        self.armed, self.rng = armed, rng
