@@ -4,9 +4,11 @@ Start one with ``mcp-fake --profile math`` (or ``python -m mcp_fakes``); read wh
 with ``read_record(path)`` and ``calls(record, name=...)``.
 """
 
+from .control import ControlError, FakeControl
 from .record import calls, messages, notifications, read_record, responses
 
-__all__ = ["read_record", "calls", "messages", "notifications", "responses", "command"]
+__all__ = ["read_record", "calls", "messages", "notifications", "responses", "command", "FakeControl",
+           "ControlError"]
 
 
 def command(*args):
