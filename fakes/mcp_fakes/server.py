@@ -23,6 +23,12 @@ def log(text_):
     print(f"mcp-fake: {text_}", file=sys.stderr, flush=True)
 
 
+class InputRequired(Exception):
+    def __init__(self, result):
+        super().__init__("input required")
+        self.result = result
+
+
 class ToolCall:
     """What a tool handler may do besides returning: progress, logging, asking the client."""
 
@@ -62,7 +68,15 @@ class ToolCall:
                                {"capability": capability})
             raise ToolFailure(f"the client did not declare the {capability} capability")
         if self.modern:
-            raise ToolFailure(f"{method}: servers send no requests in the stateless era")
+            # Stateless era: no server-to-client requests; ask through an input-required
+            # result and find the answer in the retried request's inputResponses.
+            key = f"{capability}-1"
+            answers = self.exchange.params.get("inputResponses") or {}
+            if key in answers:
+                return answers[key]
+            raise InputRequired({"resultType": "input_required",
+                                 "inputRequests": {key: {"method": method, "params": params}},
+                                 "requestState": f"{self.exchange.params.get('name')}:{key}"})
         session = self.exchange.session
         request_id = session.new_request_id()
         pending = session.expect_reply(request_id)
@@ -198,6 +212,7 @@ class FakeServer:
     def serve(self, exchange):
         with self._idle:
             self.active += 1
+        answered = False
         try:
             self._run_request_faults(exchange)
             if exchange.dropped or self.hung.is_set():
@@ -206,8 +221,11 @@ class FakeServer:
                 return
             if exchange.reply is None:
                 exchange.reply = self.dispatch(exchange)
-            self.respond(exchange)
+            answered = self.respond(exchange)
         finally:
+            done = getattr(exchange.emit, "request_done", None)
+            if done is not None and exchange.cancelled.is_set():
+                done(answered)
             exchange.session.in_flight.pop(exchange.id, None)
             with self._idle:
                 self.active -= 1
@@ -215,7 +233,7 @@ class FakeServer:
 
     def respond(self, exchange):
         if exchange.cancelled.is_set() and not exchange.answer_after_cancel:
-            return  # a cancelled request gets no response
+            return False  # a cancelled request gets no response
         messages = [exchange.reply]
         for fault in exchange.faults("response"):
             messages = fault.apply(messages, exchange)
@@ -224,6 +242,7 @@ class FakeServer:
             self.send(msg, exchange.emit, write_faults)
         for callback in exchange.on_sent:
             callback()
+        return bool(messages)
 
     # -- dispatch -----------------------------------------------------------------------
 
@@ -239,7 +258,8 @@ class FakeServer:
                 raise RpcError(METHOD_NOT_FOUND, f"method not found: {exchange.method}")
             result = handler(exchange, modern)
             if modern:
-                result = dict(result, resultType="complete")
+                result = dict(result)
+                result.setdefault("resultType", "complete")
                 if exchange.method in CACHEABLE:
                     result.setdefault("ttlMs", 0)
                     result.setdefault("cacheScope", "public")
@@ -337,6 +357,8 @@ class FakeServer:
             return tool.handler(arguments, ToolCall(self, exchange, modern))
         except ToolFailure as failure:
             return {"content": [text(str(failure))], "isError": True}
+        except InputRequired as needed:
+            return needed.result
         except (KeyError, TypeError, ValueError) as error:
             return {"content": [text(f"bad arguments: {error!r}")], "isError": True}
 

@@ -1,3 +1,3 @@
 """Importing this registers every fault."""
 
-from . import correlation, framing, process, protocol_faults, timing  # noqa: F401
+from . import correlation, framing, http_faults, process, protocol_faults, timing  # noqa: F401
