@@ -134,9 +134,11 @@ class HttpFake:
 
     def refuse_for(self, seconds):
         """Close the listening socket (connections are refused), reopen on the same port later."""
+        httpd = self.httpd
+        httpd.socket.close()  # refused from this moment; the serving loop notices and stops
+
         def cycle():
-            self.httpd.shutdown()
-            self.httpd.server_close()
+            httpd.shutdown()
             threading.Event().wait(seconds)
             self.listen()
 
