@@ -135,7 +135,13 @@ class HttpFake:
     def refuse_for(self, seconds):
         """Close the listening socket (connections are refused), reopen on the same port later."""
         httpd = self.httpd
-        httpd.socket.close()  # refused from this moment; the serving loop notices and stops
+        # shutdown() stops a listening socket at once on Linux (close() alone waits for the
+        # serving loop's poll to let go); connections are refused from this moment.
+        try:
+            httpd.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        httpd.socket.close()
 
         def cycle():
             httpd.shutdown()
