@@ -5,6 +5,7 @@ Nothing here is on a request's path; the core serves MCP itself once started.
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 import threading
@@ -47,7 +48,7 @@ def collect_errors(options: Dict[str, Any], upstreams: List[Any],
 def _load_core():
     # Imported late so configuration can be built and checked without the compiled core.
     try:
-        from . import _core
+        _core = importlib.import_module("fasterapi.mcp._core")
     except ImportError as exc:
         raise ImportError("the C++ core (fasterapi.mcp._core) is not built; "
                           "install the package with `pip install .`") from exc
@@ -95,6 +96,7 @@ class MCPProxy:
         self._routes: List[ProxyRoute] = []
         self._core: Any = None
         self._running = False
+        self._manual_clock = False
         self._lock = threading.RLock()
 
     # -- configuration -------------------------------------------------------
@@ -199,9 +201,30 @@ class MCPProxy:
             except core_module.ConfigError as exc:
                 raise ConfigError(_core_config_errors(str(exc))) from exc
             availability.log_inactive(self._options, self._upstreams)
+            if self._manual_clock:
+                core.use_manual_clock()
             core.start()
             self._core = core
             self._running = True
+
+    def use_manual_clock(self) -> None:
+        """For tests: the proxy's timeouts follow a clock moved only by advance_clock().
+
+        Call before start(). Time then stands still for the proxy until advanced, so a
+        test of a 30-second timeout runs in milliseconds and never depends on load.
+        """
+        with self._lock:
+            self._ensure_not_running("use_manual_clock")
+            self._manual_clock = True
+
+    def advance_clock(self, ms: int) -> None:
+        """Moves the manual clock forward; every deadline it passes fires before this returns."""
+        if not self._manual_clock or self._core is None:
+            raise RuntimeError("advance_clock: call use_manual_clock() and start() first")
+        c = Checker()
+        c.integer("advance_clock.ms", ms, minimum=0)
+        raise_if_any(c.errors)
+        self._core.advance_clock_ms(ms)
 
     def serve_fds(self, read_fd: int, write_fd: int) -> int:
         """Serves one MCP client on a pair of file descriptors; returns the session id.

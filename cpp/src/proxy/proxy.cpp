@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <csignal>
+#include <fcntl.h>
 #include <future>
 #include <unistd.h>
 
@@ -71,8 +72,10 @@ void Proxy::start() {
 
 int Proxy::attach_client(int read_fd, int write_fd, bool stop_when_closed) {
   start();
-  const int rfd = ::dup(read_fd);
-  const int wfd = ::dup(write_fd);
+  // Close-on-exec: an upstream child must never inherit a client's pipe (it would keep
+  // the client from ever seeing EOF).
+  const int rfd = ::fcntl(read_fd, F_DUPFD_CLOEXEC, 0);
+  const int wfd = ::fcntl(write_fd, F_DUPFD_CLOEXEC, 0);
   if (rfd < 0 || wfd < 0) {
     if (rfd >= 0) ::close(rfd);
     if (wfd >= 0) ::close(wfd);

@@ -1,0 +1,122 @@
+"""MCP lifecycle (2025-11-25 Lifecycle; stdio transport): the proxy answers the handshake
+itself, negotiates separately with each upstream, and stops its children cleanly."""
+
+import os
+
+import pytest
+
+from fasterapi.mcp import ProxyRoute
+from support.processes import descendants, process_group_members, wait_until
+
+from conftest import connect, upstream_for
+
+
+@pytest.mark.parametrize("asked, answered", [
+    ("2024-11-05", "2024-11-05"), ("2025-03-26", "2025-03-26"), ("2025-06-18", "2025-06-18"),
+    ("2025-11-25", "2025-11-25"), ("1999-01-01", "2025-11-25"),
+])
+def test_version_negotiation(start_proxy, mcp_fake, asked, answered):
+    echo = mcp_fake("echo")
+    proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")],
+                                initialize=False, name="neg-proxy", version="9.9")
+    r = client.request("initialize", {"protocolVersion": asked, "capabilities": {},
+                                      "clientInfo": {"name": "t", "version": "0"}})
+    assert r["result"]["protocolVersion"] == answered
+    assert r["result"]["serverInfo"] == {"name": "neg-proxy", "version": "9.9"}
+    assert echo.record() == []  # the upstream handshake is separate and lazy
+
+
+def test_capabilities_name_only_what_is_routed(start_proxy, mcp_fake):
+    math = mcp_fake("math")
+    proxy, client = start_proxy([upstream_for(math, "math")],
+                                [ProxyRoute(upstream_name="math", tool_pattern="math_*")], initialize=False)
+    caps = client.initialize()["result"]["capabilities"]
+    assert caps == {"tools": {"listChanged": True}}
+
+
+def test_server_discover_is_answered_by_the_proxy(start_proxy, mcp_fake):
+    echo = mcp_fake("echo")
+    proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")],
+                                initialize=False)
+    r = client.request("server/discover", {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}})
+    assert "2025-11-25" in r["result"]["supportedVersions"]
+    assert "tools" in r["result"]["capabilities"]
+
+
+def test_each_upstream_connection_is_initialized_before_use(start_proxy, mcp_fake):
+    echo = mcp_fake("echo")
+    proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")])
+    client.request("tools/call", {"name": "echo", "arguments": {"text": "a"}})
+    received = [m["msg"]["method"] for m in echo.record() if m["dir"] == "in" and "method" in m["msg"]]
+    assert received[:3] == ["initialize", "notifications/initialized", "tools/call"]
+    init = next(m["msg"] for m in echo.record() if m["dir"] == "in" and m["msg"].get("method") == "initialize")
+    assert init["params"]["protocolVersion"] == "2025-11-25"
+
+
+def test_client_ids_come_back_exactly_as_sent(start_proxy, mcp_fake):
+    echo = mcp_fake("echo")
+    proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")])
+    for rid in ["abc", "", "1", 0, -5, 2**53 + 1, 2**63 - 1, "ünïcode"]:
+        r = client.request("tools/call", {"name": "echo", "arguments": {"text": "x"}}, id=rid)
+        assert r["id"] == rid and type(r["id"]) is type(rid)
+    # Upstream ids are the proxy's own: integers, never the client's.
+    up_ids = [m["msg"]["id"] for m in echo.record()
+              if m["dir"] == "in" and m["msg"].get("method") == "tools/call"]
+    assert all(isinstance(i, int) for i in up_ids) and len(set(up_ids)) == len(up_ids)
+
+
+def test_stop_ends_every_upstream_process(start_proxy, mcp_fake):
+    a, b = mcp_fake("echo"), mcp_fake("math")
+    proxy, client = start_proxy([upstream_for(a, "a"), upstream_for(b, "b")],
+                                [ProxyRoute(upstream_name="a", tool_pattern="echo"),
+                                 ProxyRoute(upstream_name="b", tool_pattern="math_*")])
+    client.request("tools/list")
+    assert len(descendants(os.getpid())) >= 2
+    proxy.stop()
+    assert descendants(os.getpid()) == []  # reaped: no zombie, no orphan
+
+
+def test_an_upstream_ignoring_sigterm_is_killed_with_its_process_group(start_proxy, mcp_fake):
+    stubborn = mcp_fake("echo", faults=["ignore_sigterm", "stop_reading"])
+    proxy, client = start_proxy([upstream_for(stubborn, "s", shutdown_grace_ms=200)],
+                                [ProxyRoute(upstream_name="s")])
+    client.request("tools/list")
+    kids = descendants(os.getpid())
+    assert kids
+    groups = {os.getpgid(k) for k in kids}
+    proxy.stop()
+    assert descendants(os.getpid()) == []
+    for g in groups:
+        assert wait_until(lambda: process_group_members(g) == [], timeout=5)
+
+
+def test_a_grandchild_holding_the_pipes_does_not_hold_up_the_proxy(start_proxy, mcp_fake):
+    # The grandchild starts its own session, out of reach of the group signal; the proxy
+    # still reaps its child and finishes stopping. (Killing such escapees: issue 11.)
+    holder = mcp_fake("echo", faults=["grandchild seconds=20"])
+    proxy, client = start_proxy([upstream_for(holder, "h", shutdown_grace_ms=200)],
+                                [ProxyRoute(upstream_name="h")])
+    client.request("tools/list")
+    child = [p for p in descendants(os.getpid())]
+    proxy.stop()
+    assert not any(os.path.exists(f"/proc/{p}") and open(f"/proc/{p}/stat").read().split()[3] == str(os.getpid())
+                   for p in child)
+
+
+def test_stderr_floods_are_drained_not_deadlocked(start_proxy, mcp_fake):
+    noisy = mcp_fake("echo", faults=["stderr_flood"])
+    proxy, client = start_proxy([upstream_for(noisy, "noisy")], [ProxyRoute(upstream_name="noisy")])
+    for i in range(20):
+        r = client.request("tools/call", {"name": "echo", "arguments": {"text": str(i)}})
+        assert r["result"]["content"][0]["text"] == str(i)
+
+
+def test_client_eof_answers_what_is_in_flight_then_ends_the_session(start_proxy, mcp_fake):
+    slow = mcp_fake("echo", faults=["latency ms=300 method=tools/call"])
+    proxy, client = start_proxy([upstream_for(slow, "slow")], [ProxyRoute(upstream_name="slow")])
+    rid = client.start_request("tools/call", {"name": "echo", "arguments": {"text": "late"}})
+    client.close()  # EOF on the proxy's input while the call is in flight
+    r = client.wait_response(rid)
+    assert r["result"]["content"][0]["text"] == "late"
+    assert client.wait_closed()
+    assert proxy.get_stats().extra["active_sessions"] == 0
