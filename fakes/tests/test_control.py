@@ -79,3 +79,13 @@ def test_fixture_gives_argv_for_an_upstream_config(mcp_fake):
     for expected in (["--profile", "math"], ["--seed", "7"], ["--fault", "latency ms=5"], ["--page-size", "2"]):
         assert any(fake.args[i:i + 2] == expected for i in range(len(fake.args)))
     assert fake.record() == []  # not started yet
+
+
+def test_setting_a_flag_updates_the_subscribed_settings_resource(started):
+    fake, client = started("admin")
+    client.initialize()
+    client.call("resources/subscribe", {"uri": "config://app/settings"})
+    reply = client.call("tools/call", {"name": "admin_set_flag", "arguments": {"name": "beta", "value": "on"}})
+    assert reply["result"]["content"][0]["text"] == "beta=on"
+    assert {"jsonrpc": "2.0", "method": "notifications/resources/updated",
+            "params": {"uri": "config://app/settings"}} in client.seen

@@ -22,6 +22,7 @@ def build(options):
 
     def set_flag(args, call):
         state["flags"][args["name"]] = args["value"]
+        call.server.resource_updated("config://app/settings")  # the settings resource changed
         return text_result(f"{args['name']}={args['value']}")
 
     def settings():

@@ -1,9 +1,115 @@
-"""Profile ``conformance``: placeholder until phase 2 (serves echo's catalogue)."""
+"""Profile ``conformance``: the tools, resources and prompts that the
+@modelcontextprotocol/conformance server scenarios call by name."""
 
-from . import echo
+import json
+import time
+
+from ..catalog import (STRING, Catalog, Prompt, Resource, ResourceTemplate, Tool, ToolFailure, object_schema,
+                       text, text_result)
+from ..media import silent_wav_base64, tiny_png_base64
+
+PNG = tiny_png_base64()
+WAV = silent_wav_base64()
+EMBEDDED = {"uri": "test://embedded-resource", "mimeType": "text/plain", "text": "This is an embedded resource content."}
+
+
+def _content(*items):
+    return lambda args, call: {"content": list(items)}
+
+
+def _logging(args, call):
+    for step, message in enumerate(("Tool execution started", "Tool processing data", "Tool execution completed")):
+        if step:
+            time.sleep(0.05)
+        call.log("info", message)
+    return text_result("Tool with logging executed successfully")
+
+
+def _progress(args, call):
+    for step, value in enumerate((0, 50, 100)):
+        if step:
+            time.sleep(0.05)
+        call.progress(value, 100)
+    return text_result("Tool with progress executed successfully")
+
+
+def _error(args, call):
+    raise ToolFailure("This tool intentionally returns an error for testing")
+
+
+def _sampling(args, call):
+    reply = call.ask("sampling", "sampling/createMessage",
+                     {"messages": [{"role": "user", "content": text(args["prompt"])}], "maxTokens": 100})
+    content = reply.get("content") or {}
+    return text_result(f"LLM response: {content.get('text', '') if isinstance(content, dict) else content}")
+
+
+def _elicitation(args, call):
+    schema = object_schema({"username": {"type": "string", "description": "User's response"},
+                            "email": {"type": "string", "description": "User's email address"}},
+                           ["username", "email"])
+    reply = call.ask("elicitation", "elicitation/create", {"message": args["message"], "requestedSchema": schema})
+    return text_result(f"User response: action={reply.get('action')}, content={json.dumps(reply.get('content'))}")
+
+
+def _template(uri, variables):
+    item = variables["id"]
+    return [{"uri": uri, "mimeType": "application/json",
+             "text": json.dumps({"id": item, "templateTest": True, "data": f"Data for ID: {item}"})}]
+
+
+def _complete_argument(argument, prefix):
+    options = {"arg1": ["alpha", "beta", "gamma"], "arg2": ["one", "two", "three"]}.get(argument, [])
+    return [value for value in options if value.startswith(prefix)]
 
 
 def build(options):
-    catalog = echo.build(options)
-    catalog.name = "conformance"
-    return catalog
+    no_args = object_schema()
+    return Catalog(name="conformance", instructions="Fixtures for the MCP conformance server scenarios.").add(
+        Tool("test_simple_text", "Returns simple text", no_args,
+             _content(text("This is a simple text response for testing."))),
+        Tool("test_image_content", "Returns an image", no_args,
+             _content({"type": "image", "data": PNG, "mimeType": "image/png"})),
+        Tool("test_audio_content", "Returns audio", no_args,
+             _content({"type": "audio", "data": WAV, "mimeType": "audio/wav"})),
+        Tool("test_embedded_resource", "Returns an embedded resource", no_args,
+             _content({"type": "resource", "resource": EMBEDDED})),
+        Tool("test_multiple_content_types", "Returns text, an image and a resource", no_args,
+             _content(text("Multiple content types test:"), {"type": "image", "data": PNG, "mimeType": "image/png"},
+                      {"type": "resource", "resource": {"uri": "test://mixed-content-resource",
+                                                        "mimeType": "application/json",
+                                                        "text": json.dumps({"test": "data", "value": 123})}})),
+        Tool("test_tool_with_logging", "Sends three log messages while it runs", no_args, _logging),
+        Tool("test_tool_with_progress", "Reports progress 0, 50, 100 of 100", no_args, _progress),
+        Tool("test_error_handling", "Always fails (isError result)", no_args, _error),
+        Tool("test_sampling", "Asks the client to sample", object_schema({"prompt": STRING}, ["prompt"]), _sampling),
+        Tool("test_elicitation", "Asks the client for input", object_schema({"message": STRING}, ["message"]),
+             _elicitation),
+        Resource("test://static-text", "Static text resource", mime_type="text/plain",
+                 read=lambda: [{"uri": "test://static-text", "mimeType": "text/plain",
+                                "text": "This is the content of the static text resource."}]),
+        Resource("test://static-binary", "Static binary resource", mime_type="image/png",
+                 read=lambda: [{"uri": "test://static-binary", "mimeType": "image/png", "blob": PNG}]),
+        Resource("test://watched-resource", "Watched resource (subscribe to it)", mime_type="text/plain",
+                 read=lambda: [{"uri": "test://watched-resource", "mimeType": "text/plain",
+                                "text": "Watched resource content"}]),
+        ResourceTemplate("test://template/{id}/data", "Template resource", _template,
+                         description="Data for an id", complete=lambda argument, prefix: [
+                             v for v in ("1", "12", "123") if v.startswith(prefix)]),
+        Prompt("test_simple_prompt", "A prompt without arguments", [],
+               lambda a: [{"role": "user", "content": text("This is a simple prompt for testing.")}]),
+        Prompt("test_prompt_with_arguments", "A prompt with two arguments",
+               [{"name": "arg1", "description": "First argument", "required": True},
+                {"name": "arg2", "description": "Second argument", "required": True}],
+               lambda a: [{"role": "user", "content": text(
+                   f"Prompt with arguments: arg1='{a.get('arg1')}', arg2='{a.get('arg2')}'")}],
+               complete=_complete_argument),
+        Prompt("test_prompt_with_embedded_resource", "A prompt that embeds a resource",
+               [{"name": "resourceUri", "description": "URI of the resource to embed", "required": True}],
+               lambda a: [{"role": "user", "content": {"type": "resource", "resource": {
+                   "uri": a.get("resourceUri"), "mimeType": "text/plain", "text": "Embedded resource content for testing."}}},
+                   {"role": "user", "content": text("Please process the embedded resource above.")}]),
+        Prompt("test_prompt_with_image", "A prompt with an image", [],
+               lambda a: [{"role": "user", "content": {"type": "image", "data": PNG, "mimeType": "image/png"}},
+                          {"role": "user", "content": text("Please analyze the image above.")}]),
+    )
