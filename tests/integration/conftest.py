@@ -33,8 +33,10 @@ def start_proxy():
     running: List[Tuple[MCPProxy, List[LineClient]]] = []
 
     def start(upstreams: Iterable[UpstreamConfig], routes: Iterable[ProxyRoute],
-              initialize: bool = True, **options):
+              initialize: bool = True, manual_clock: bool = False, **options):
         proxy = MCPProxy(**options)
+        if manual_clock:
+            proxy.use_manual_clock()
         for u in upstreams:
             proxy.add_upstream(u)
         for r in routes:

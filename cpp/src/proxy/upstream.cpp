@@ -155,7 +155,10 @@ void UpstreamConnection::on_exit() {
                               (exit_signal_ ? "signal " + std::to_string(exit_signal_)
                                             : "code " + std::to_string(exit_code_)) + ")");
   }
-  if (!stdout_closed_) {
+  if (stdout_closed_) {
+    stop_timer_.cancel();
+    report_loss();
+  } else {
     // Give the pipe a moment to drain answers written just before the exit.
     stop_timer_.expires_after(std::chrono::milliseconds(kDrainAfterExitMs));
     stop_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& e) {
@@ -169,28 +172,39 @@ void UpstreamConnection::on_exit() {
 void UpstreamConnection::on_stdout_closed() {
   if (stdout_closed_) return;
   stdout_closed_ = true;
-  const auto& name = owner_.settings().name;
-  if (state_ != State::Closing) {
-    auto d = unavailable_data(owner_, "exited");
-    std::string how = "closed its output";
-    if (exited_) {
-      if (exit_signal_) {
-        d["signal"] = exit_signal_;
-        how = "was killed by signal " + std::to_string(exit_signal_);
-      } else {
-        d["exit_code"] = exit_code_;
-        how = "exited with code " + std::to_string(exit_code_);
-      }
-    }
-    owner_.connection_failed();
-    fail(errors::kUpstreamUnavailable, "Upstream '" + name + "' " + how, std::move(d));
-  }
-  if (!exited_) {
-    // Output closed but the process lives on: it can no longer answer, so stop it.
-    shutdown();
+  if (exited_ || state_ == State::Closing) {
+    report_loss();
+    finish_if_done();
     return;
   }
-  finish_if_done();
+  // EOF usually means the process is exiting: wait a moment for its status, so the
+  // error can say how it ended, then give up on it either way.
+  stop_timer_.expires_after(std::chrono::milliseconds(200));
+  stop_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& e) {
+    if (e) return;
+    auto self = weak.lock();
+    if (!self || self->exited_) return;
+    self->report_loss();
+    self->shutdown();  // output closed but the process lives on: it can no longer answer
+  });
+}
+
+void UpstreamConnection::report_loss() {
+  if (loss_reported_ || state_ == State::Closing || state_ == State::Closed) return;
+  loss_reported_ = true;
+  auto d = unavailable_data(owner_, "exited");
+  std::string how = "closed its output";
+  if (exited_) {
+    if (exit_signal_) {
+      d["signal"] = exit_signal_;
+      how = "was killed by signal " + std::to_string(exit_signal_);
+    } else {
+      d["exit_code"] = exit_code_;
+      how = "exited with code " + std::to_string(exit_code_);
+    }
+  }
+  owner_.connection_failed();
+  fail(errors::kUpstreamUnavailable, "Upstream '" + owner_.settings().name + "' " + how, std::move(d));
 }
 
 void UpstreamConnection::finish_if_done() {
@@ -303,9 +317,15 @@ void UpstreamConnection::on_upstream_request(json::object& msg, std::string_view
 uint64_t UpstreamConnection::send(json::object& msg, Completion done) {
   if (!usable()) {
     Outcome o;
-    o.code = errors::kUpstreamUnavailable;
-    o.message = "Upstream '" + owner_.settings().name + "' is not connected";
-    o.data = unavailable_data(owner_, "not_connected");
+    if (last_error_code_) {
+      o.code = last_error_code_;
+      o.message = last_error_message_;
+      o.data = last_error_data_;
+    } else {
+      o.code = errors::kUpstreamUnavailable;
+      o.message = "Upstream '" + owner_.settings().name + "' is not connected";
+      o.data = unavailable_data(owner_, "not_connected");
+    }
     done(o);
     return 0;
   }
@@ -379,6 +399,11 @@ void UpstreamConnection::sweep(int64_t now_ms) {
 }
 
 void UpstreamConnection::fail(int code, const std::string& message, json::object data) {
+  if (last_error_code_ == 0) {
+    last_error_code_ = code;
+    last_error_message_ = message;
+    last_error_data_ = data;
+  }
   auto pending = std::move(pending_);
   pending_.clear();
   deadlines_.clear();

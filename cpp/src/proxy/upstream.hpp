@@ -75,6 +75,7 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   void on_upstream_request(json::object& msg, std::string_view method);
   void fail(int code, const std::string& message, json::object data);
   void on_stdout_closed();
+  void report_loss();
   void on_exit();
   void watch_exit();
   void arm_timer();
@@ -101,6 +102,11 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   bool exited_ = false;
   bool stdout_closed_ = false;
   bool reaped_ = false;
+  bool loss_reported_ = false;
+  // Why this connection can no longer take requests, told to any that still arrive.
+  int last_error_code_ = 0;
+  std::string last_error_message_;
+  json::object last_error_data_;
   int exit_code_ = -1;
   int exit_signal_ = 0;
   json::object server_capabilities_;
