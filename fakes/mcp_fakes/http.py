@@ -18,9 +18,10 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from .protocol import (HANDSHAKE_VERSIONS, HEADER_MISMATCH, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND,
+from .protocol import (HEADER_MISMATCH, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND,
                        MODERN_VERSIONS, SUPPORTED_VERSIONS, UNSUPPORTED_PROTOCOL_VERSION, error_response,
                        is_request, request_version)
+from .server import is_modern
 from .session import Session
 
 ENDPOINT = "/mcp"
@@ -269,16 +270,13 @@ class FakeHandler(BaseHTTPRequestHandler):
         for item in firing:
             if item.armed.stage == "http" and item.armed.fault.apply(self, self.fake):
                 return
-        version = request_version(msg)
-        header_version = self.headers.get("MCP-Protocol-Version")
-        modern = (version is not None and version not in HANDSHAKE_VERSIONS) or header_version in MODERN_VERSIONS
+        modern = is_modern(msg) or self.headers.get("MCP-Protocol-Version") in MODERN_VERSIONS
         if modern:
             self._post_modern(msg, firing)
         else:
             self._post_handshake(msg, firing)
 
     def _post_modern(self, msg, firing):
-        server = self.fake.server
         if is_request(msg):
             mismatch = self._header_mismatch(msg)
             if mismatch:

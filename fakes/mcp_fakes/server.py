@@ -23,6 +23,12 @@ def log(text_):
     print(f"mcp-fake: {text_}", file=sys.stderr, flush=True)
 
 
+def is_modern(msg):
+    """True for a stateless-era request (its _meta names a version that is not a handshake one)."""
+    version = request_version(msg)
+    return version is not None and version not in HANDSHAKE_VERSIONS
+
+
 class InputRequired(Exception):
     def __init__(self, result):
         super().__init__("input required")
@@ -221,6 +227,9 @@ class FakeServer:
                 return
             if exchange.reply is None:
                 exchange.reply = self.dispatch(exchange)
+            elif isinstance(exchange.reply.get("result"), dict) and is_modern(exchange.msg):
+                # A fault's result is still a stateless-era result: stamp it like ours.
+                exchange.reply["result"].setdefault("resultType", "complete")
             answered = self.respond(exchange)
         finally:
             done = getattr(exchange.emit, "request_done", None)
@@ -248,7 +257,7 @@ class FakeServer:
 
     def dispatch(self, exchange):
         version = request_version(exchange.msg)
-        modern = version is not None and version not in HANDSHAKE_VERSIONS
+        modern = is_modern(exchange.msg)
         try:
             if modern and version not in MODERN_VERSIONS:
                 raise RpcError(UNSUPPORTED_PROTOCOL_VERSION, f"unsupported protocol version {version!r}",

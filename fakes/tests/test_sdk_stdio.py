@@ -1,7 +1,6 @@
 """The official MCP Python SDK client talks to the fakes over stdio."""
 
 import anyio
-import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 

@@ -1,6 +1,5 @@
 """Framing faults: what a response line looks like on the wire."""
 
-import json
 import os
 import sys
 import threading

@@ -1,8 +1,9 @@
 """Profile ``data``: two small fixed tables as tools, resources and a template."""
 
-from ..catalog import (STRING, Catalog, Prompt, Resource, ResourceTemplate, Tool, ToolFailure, json_contents,
-                       object_schema, text_result, user_message)
 import json
+
+from ..catalog import (Catalog, Prompt, Resource, ResourceTemplate, Tool, ToolFailure, json_contents,
+                       object_schema, text_result, user_message)
 
 TABLES = {
     "users": [
