@@ -224,13 +224,20 @@ class FakeHandler(BaseHTTPRequestHandler):
         host = urlsplit(origin).hostname or ""
         return host in LOCAL_HOSTS or f"[{host}]" in LOCAL_HOSTS
 
+    def _host_ok(self):
+        """DNS-rebinding guard: a fake bound to loopback answers only loopback Host names."""
+        if self.fake.host not in LOCAL_HOSTS:
+            return True
+        host = urlsplit("//" + (self.headers.get("Host") or "")).hostname or ""
+        return host in LOCAL_HOSTS or f"[{host}]" in LOCAL_HOSTS
+
     def _precheck(self):
         """403 for a foreign Origin, 404 off the endpoint, 400 for an unknown version header."""
         if urlsplit(self.path).path != ENDPOINT:
             self.send_body(404, b"not found", "text/plain")
             return False
-        if not self._origin_ok():
-            self.send_rpc_error(403, None, INVALID_REQUEST, "forbidden origin")
+        if not self._origin_ok() or not self._host_ok():
+            self.send_rpc_error(403, None, INVALID_REQUEST, "forbidden origin or host")
             return False
         version = self.headers.get("MCP-Protocol-Version")
         if version is not None and version not in SUPPORTED_VERSIONS:

@@ -121,10 +121,11 @@ def test_stateless_rules(mcp_fake):
     assert request(url, "DELETE", MODERN_HEADERS)[0] == 405
 
 
-def test_foreign_origin_is_forbidden(mcp_fake):
+def test_foreign_origin_or_host_is_forbidden(mcp_fake):
     url = mcp_fake("echo", transport="http").url
     assert post(url, INIT, {"Origin": "http://evil.example"})[0] == 403
     assert post(url, INIT, {"Origin": "http://localhost:3000"})[0] == 200
+    assert post(url, INIT, {"Host": "evil.example:80"})[0] == 403  # DNS rebinding
 
 
 def test_list_changed_on_the_session_stream(mcp_fake):
