@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from .calc import render
+from .calc import natural_number, render
 
 
 class ToolFailure(Exception):
@@ -28,8 +28,6 @@ def text_result(value, structured=None):
 
 def number_result(value):
     """A math result: the natural rendering as text and the number as structuredContent."""
-    from .calc import natural_number
-
     value = natural_number(value)
     return text_result(render(value), {"result": value})
 

@@ -322,8 +322,10 @@ class FakeHandler(BaseHTTPRequestHandler):
     def _answer(self, msg, session, firing, modern):
         server = self.fake.server
         if not is_request(msg):  # notifications and responses: accepted, no body
-            server.receive(msg, session, PostChannel(self, None, modern), firing)
-            self.send_body(202, b"", "text/plain")
+            channel = PostChannel(self, None, modern)
+            server.receive(msg, session, channel, firing)
+            if not channel.done.is_set():  # unless a fault already answered it (respond_to_notification)
+                self.send_body(202, b"", "text/plain")
             return
         channel = PostChannel(self, msg["id"], modern)
         server.receive(msg, session, channel, firing)

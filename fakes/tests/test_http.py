@@ -193,3 +193,10 @@ def test_http_fault_added_through_control(mcp_fake):
     assert post(fake.url, modern("ping"), MODERN_HEADERS)[0] == 503
     fake.control.reset()
     assert post(fake.url, modern("ping"), MODERN_HEADERS)[0] == 200
+
+
+def test_response_to_a_notification_over_http(mcp_fake):
+    url = mcp_fake("echo", transport="http", faults=["respond_to_notification"]).url
+    session = post(url, INIT)[1]["Mcp-Session-Id"]
+    status, _, body = post(url, {"jsonrpc": "2.0", "method": "notifications/initialized"}, {"Mcp-Session-Id": session})
+    assert status == 200 and json.loads(body) == {"jsonrpc": "2.0", "id": None, "result": {}}
