@@ -124,3 +124,19 @@ def test_stats_count_requests_per_upstream_and_tool(start_proxy, mcp_fake):
     assert s.tool_requests == {"math_add": 3, "data_count": 1}
     assert s.success_rate == 1.0
     assert s.max_latency_ms >= s.min_latency_ms >= 0
+
+
+def test_request_logging_writes_one_line_per_request_to_stderr(start_proxy, mcp_fake, capfd):
+    math = mcp_fake("math")
+    proxy, client = start_proxy([upstream_for(math, "math")], [ProxyRoute(upstream_name="math")])
+    client.request("tools/call", {"name": "math_add", "arguments": {"a": 1, "b": 2}})
+    err = capfd.readouterr().err
+    assert "[request] tools/call math_add -> math" in err and " ok" in err
+
+
+def test_request_logging_can_be_switched_off(start_proxy, mcp_fake, capfd):
+    math = mcp_fake("math")
+    proxy, client = start_proxy([upstream_for(math, "math")], [ProxyRoute(upstream_name="math")],
+                                enable_request_logging=False)
+    client.request("tools/call", {"name": "math_add", "arguments": {"a": 1, "b": 2}})
+    assert "[request]" not in capfd.readouterr().err

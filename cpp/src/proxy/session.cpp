@@ -56,6 +56,16 @@ const char* find_target(std::string_view method, json::object* params, Target& t
   return "not a routed method";
 }
 
+void log_request(const std::string& what, int64_t latency_us, const Outcome& o) {
+  std::string outcome;
+  if (!o.response) outcome = "error " + std::to_string(o.code);
+  else if (auto* e = o.response->if_contains("error"); e && e->is_object() && e->get_object().contains("code"))
+    outcome = "upstream error " + json::serialize(e->get_object().at("code"));
+  else outcome = "ok";
+  log::info("request", what + " " + std::to_string(latency_us / 1000) + "." +
+                           std::to_string((latency_us % 1000) / 100) + " ms " + outcome);
+}
+
 bool is_routed(std::string_view m) {
   return m == "tools/call" || m == "prompts/get" || m == "resources/read" ||
          m == "resources/subscribe" || m == "resources/unsubscribe" || m == "completion/complete";
@@ -227,9 +237,15 @@ void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, co
   const int64_t started = proxy_.clock().now_us();
   std::weak_ptr<ClientSession> weak = weak_from_this();
   Proxy* proxy = &proxy_;
-  Ticket t = up.send(msg, [weak, proxy, id, key, started](Outcome& o) {
+  // Only built when request logging is on: nothing extra on the path otherwise.
+  std::string what;
+  if (proxy_.settings().enable_request_logging)
+    what = std::string(protocol::string_at(msg, "method")) + (tool.empty() ? "" : " " + tool) + " -> " +
+           up.settings().name;
+  Ticket t = up.send(msg, [weak, proxy, id, key, started, what = std::move(what)](Outcome& o) {
     Stats& st = proxy->stats();
     const int64_t latency = proxy->clock().now_us() - started;
+    if (!what.empty()) log_request(what, latency, o);
     auto self = weak.lock();
     if (self) self->in_flight_.erase(key);
     if (o.response) {
