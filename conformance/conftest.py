@@ -28,7 +28,8 @@ class ProxyProcess:
         config = tmp_path / "proxy.toml"
         config.write_text("\n".join(lines))
         self.process = subprocess.Popen([sys.executable, "-m", "fasterapi.mcp", "serve", "--config", str(config)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        cwd=tmp_path)  # outside the source tree: the installed package
         self.client = LineClient(os.dup(self.process.stdout.fileno()), os.dup(self.process.stdin.fileno()))
 
     def close(self):

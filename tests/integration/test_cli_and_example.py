@@ -33,9 +33,11 @@ upstream_name = "echo"
     return path
 
 
+# Subprocesses run outside the source tree, so `-m fasterapi.mcp` imports the installed package.
 def start_cli(config):
     return subprocess.Popen([sys.executable, "-m", "fasterapi.mcp", "serve", "--config", str(config)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=config.parent)
 
 
 def client_of(proc):
@@ -85,7 +87,7 @@ max_connections = 0
 upstream_name = "missing"
 """)
     r = subprocess.run([sys.executable, "-m", "fasterapi.mcp", "check-config", str(bad)],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert r.returncode == 2
     for field in ["circuit_breaker_treshold", "upstreams[0].command", "upstreams[0].max_connections",
                   "routes[0].upstream_name"]:
@@ -104,7 +106,7 @@ def test_the_bundled_example_runs_and_prints_answers_and_stats():
     assert "math-server: healthy" in out
 
 
-def test_the_example_config_file_checks_out():
+def test_the_example_config_file_checks_out(tmp_path):
     r = subprocess.run([sys.executable, "-m", "fasterapi.mcp", "check-config", str(ROOT / "examples" / "proxy.toml")],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert r.returncode == 0, r.stderr

@@ -51,7 +51,8 @@ resource_pattern = "notes://*"
 def test_sdk_client_lists_calls_reads_and_gets_prompts_through_the_proxy(tmp_path, mode):
     config = write_config(tmp_path)
     params = StdioServerParameters(command=sys.executable,
-                                   args=["-m", "fasterapi.mcp", "serve", "--config", str(config)])
+                                   args=["-m", "fasterapi.mcp", "serve", "--config", str(config)],
+                                   cwd=str(tmp_path))  # outside the source tree: the installed package
 
     async def scenario():
         async with Client(params, mode=mode, read_timeout_seconds=30) as client:

@@ -53,6 +53,12 @@ Envelope classify(json::value& message) {
   return env;
 }
 
+std::string to_line(const json::object& message) {
+  std::string s = json::serialize(message);
+  s.push_back('\n');
+  return s;
+}
+
 std::string error_line(const json::value& id, int code, std::string_view message,
                        json::object data) {
   json::object err;
@@ -63,9 +69,7 @@ std::string error_line(const json::value& id, int code, std::string_view message
   out["jsonrpc"] = "2.0";
   out["id"] = id;
   out["error"] = std::move(err);
-  std::string s = json::serialize(out);
-  s.push_back('\n');
-  return s;
+  return to_line(out);
 }
 
 std::string result_line(const json::value& id, json::value result) {
@@ -73,9 +77,7 @@ std::string result_line(const json::value& id, json::value result) {
   out["jsonrpc"] = "2.0";
   out["id"] = id;
   out["result"] = std::move(result);
-  std::string s = json::serialize(out);
-  s.push_back('\n');
-  return s;
+  return to_line(out);
 }
 
 std::string notification_line(std::string_view method, json::object params) {
@@ -83,9 +85,7 @@ std::string notification_line(std::string_view method, json::object params) {
   out["jsonrpc"] = "2.0";
   out["method"] = method;
   if (!params.empty()) out["params"] = std::move(params);
-  std::string s = json::serialize(out);
-  s.push_back('\n');
-  return s;
+  return to_line(out);
 }
 
 std::string request_line(uint64_t id, std::string_view method, json::object params) {
@@ -94,9 +94,7 @@ std::string request_line(uint64_t id, std::string_view method, json::object para
   out["id"] = id;
   out["method"] = method;
   out["params"] = std::move(params);
-  std::string s = json::serialize(out);
-  s.push_back('\n');
-  return s;
+  return to_line(out);
 }
 
 json::object* params_of(json::object& msg) {

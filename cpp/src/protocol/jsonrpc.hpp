@@ -24,6 +24,9 @@ Envelope classify(json::value& message);
 
 bool valid_id(const json::value& id);
 
+// One message serialised as an ndjson line (ending in '\n').
+std::string to_line(const json::object& message);
+
 // Serialised replies, each ending in '\n' (ready for an ndjson stream).
 std::string error_line(const json::value& id, int code, std::string_view message,
                        json::object data = {});

@@ -225,8 +225,7 @@ void Proxy::on_upstream_notification(size_t u, json::object& msg) {
     auto* params = protocol::params_of(msg);
     const std::string uri(params ? protocol::string_at(*params, "uri") : "");
     if (uri.empty()) return;
-    std::string line = json::serialize(msg);
-    line.push_back('\n');
+    std::string line = protocol::to_line(msg);
     for (auto& [id, s] : sessions_)
       if (s->subscribed(uri)) s->notify(line);
     return;

@@ -252,8 +252,7 @@ void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, co
       st.record_outcome(o.response->contains("result"), latency);
       if (!self) return;
       (*o.response)["id"] = id;
-      std::string line = json::serialize(*o.response);
-      line.push_back('\n');
+      std::string line = protocol::to_line(*o.response);
       self->reply(line);
     } else {
       st.record_outcome(false, latency);

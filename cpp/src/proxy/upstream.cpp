@@ -331,8 +331,7 @@ uint64_t UpstreamConnection::send(json::object& msg, Completion done) {
   }
   const uint64_t id = next_id_++;
   msg["id"] = id;
-  std::string line = json::serialize(msg);
-  line.push_back('\n');
+  std::string line = protocol::to_line(msg);
   const int64_t deadline = owner_.clock().now_ms() + owner_.settings().request_timeout_ms;
   pending_.emplace(id, Pending{std::move(done), deadline});
   deadlines_.emplace_back(deadline, id);
