@@ -1,6 +1,7 @@
 """The official MCP Python SDK on both sides: an SDK client talks to SDK servers through the
 proxy, which runs as its own process from a TOML config (fasterapi-mcp serve)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -52,7 +53,8 @@ def test_sdk_client_lists_calls_reads_and_gets_prompts_through_the_proxy(tmp_pat
     config = write_config(tmp_path)
     params = StdioServerParameters(command=sys.executable,
                                    args=["-m", "fasterapi.mcp", "serve", "--config", str(config)],
-                                   cwd=str(tmp_path))  # outside the source tree: the installed package
+                                   cwd=str(tmp_path),  # outside the source tree: the installed package
+                                   env=dict(os.environ))
 
     async def scenario():
         async with Client(params, mode=mode, read_timeout_seconds=30) as client:
