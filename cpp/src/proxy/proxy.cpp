@@ -24,6 +24,7 @@ Proxy::Proxy(ProxySettings settings) : settings_(std::move(settings)) {
     route.patterns[2] = policy::Pattern(r.prompt_pattern);
     routes_.add(std::move(route));
   }
+  stats_.upstream_requests.assign(settings_.upstreams.size(), 0);
   hooks_.on_notification = [this](size_t u, json::object& msg) { on_upstream_notification(u, msg); };
   hooks_.count = [this](const std::string& counter) { stats_.counters[counter]++; };
   hooks_.on_connection_closed = [this] { maybe_finish_shutdown(); };
@@ -174,8 +175,8 @@ json::object Proxy::stats_snapshot() {
     o["min_latency_us"] = s.min_latency_us < 0 ? 0 : s.min_latency_us;
     o["max_latency_us"] = s.max_latency_us;
     json::object ups, tools;
-    for (const auto& u : settings_.upstreams) ups[u.name] = 0;
-    for (const auto& [k, v] : s.upstream_requests) ups[k] = v;
+    for (size_t i = 0; i < settings_.upstreams.size(); ++i)
+      ups[settings_.upstreams[i].name] = i < s.upstream_requests.size() ? s.upstream_requests[i] : 0;
     for (const auto& [k, v] : s.tool_requests) tools[k] = v;
     o["upstream_requests"] = std::move(ups);
     o["tool_requests"] = std::move(tools);

@@ -230,7 +230,7 @@ void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, co
   Stats& st = proxy_.stats();
   Upstream& up = proxy_.upstream(u);
   st.total_requests++;
-  st.upstream_requests[up.settings().name]++;
+  st.upstream_requests[u]++;
   if (!tool.empty()) st.tool_requests[tool]++;
   begin_request();
   const std::string key = id_key(id);
@@ -386,7 +386,7 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
         unavailable.emplace_back(up.settings().name);
         continue;
       }
-      st.upstream_requests[up.settings().name]++;
+      st.upstream_requests[u]++;
       std::string shadowed;
       auto counts = merge_page(spec, fan->results[i], u, up.settings().name_prefix, proxy->routes(), items, shadowed);
       if (counts.shadowed) {

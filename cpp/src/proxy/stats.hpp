@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace fasterapi::proxy {
 
@@ -16,7 +17,7 @@ struct Stats {
   int64_t total_latency_us = 0;
   int64_t min_latency_us = -1;
   int64_t max_latency_us = 0;
-  std::map<std::string, uint64_t> upstream_requests;
+  std::vector<uint64_t> upstream_requests;  // by upstream index: no string lookup per request
   std::map<std::string, uint64_t> tool_requests;
   std::map<std::string, uint64_t> counters;  // upstream_spawns, timeouts, parse_errors, ...
 
