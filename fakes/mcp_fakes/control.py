@@ -37,6 +37,11 @@ def _handle(server, request):
         return {}
     if op == "state":
         return {"state": server.catalog.state}
+    if op == "wait_listening":
+        http = getattr(server, "http", None)
+        if http is None:
+            raise ValueError("wait_listening: this fake does not serve HTTP")
+        return {"listening": http.listening.wait(float(request.get("timeout", 10.0)))}
     raise ValueError(f"unknown op {op!r}")
 
 
@@ -145,6 +150,11 @@ class FakeControl:
 
     def state(self):
         return self._call("state")["state"]
+
+    def wait_listening(self, timeout=10.0):
+        """HTTP fakes: blocks until the fake accepts connections again (after http_refuse);
+        True if it does within ``timeout`` seconds."""
+        return self._call("wait_listening", timeout=timeout)["listening"]
 
     def close(self):
         for closable in (self._stream, self._sock):

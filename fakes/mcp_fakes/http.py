@@ -120,6 +120,7 @@ class HttpFake:
         self.sessions = {}
         self.lock = threading.Lock()
         self.httpd = None
+        self.listening = threading.Event()  # cleared while a refuse fault has us closed
         self.listen()
 
     def listen(self):
@@ -128,6 +129,7 @@ class HttpFake:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True, name="http").start()
+        self.listening.set()
 
     @property
     def url(self):
@@ -136,6 +138,7 @@ class HttpFake:
     def refuse_for(self, seconds):
         """Close the listening socket (connections are refused), reopen on the same port later."""
         httpd = self.httpd
+        self.listening.clear()
         # shutdown() stops a listening socket at once on Linux (close() alone waits for the
         # serving loop's poll to let go); connections are refused from this moment.
         try:

@@ -4,7 +4,6 @@ wire, and each HTTP fault seen from the client."""
 import http.client
 import json
 import socket
-import time
 from urllib.parse import urlsplit
 
 import anyio
@@ -176,14 +175,8 @@ def test_http_refuse_then_heal(mcp_fake):
     parts = urlsplit(fake.url)
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((parts.hostname, parts.port), timeout=2).close()
-    deadline = time.monotonic() + 10
-    while True:  # the fake listens again after ms; poll the port until it does (bounded)
-        try:
-            assert post(fake.url, modern("ping"), MODERN_HEADERS)[0] == 200
-            break
-        except ConnectionRefusedError:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+    assert fake.control.wait_listening(timeout=10)  # an event in the fake, not a poll
+    assert post(fake.url, modern("ping"), MODERN_HEADERS)[0] == 200
 
 
 def test_http_fault_added_through_control(mcp_fake):
