@@ -37,6 +37,10 @@ def _handle(server, request):
         return {}
     if op == "state":
         return {"state": server.catalog.state}
+    if op == "wait_for":
+        found = server.recorder.wait_for(request.get("dir", "in"), request.get("method"), request.get("name"),
+                                         int(request.get("count", 1)), float(request.get("timeout", 10.0)))
+        return {"entries": found}
     if op == "wait_listening":
         http = getattr(server, "http", None)
         if http is None:
@@ -107,6 +111,8 @@ class FakeControl:
                 try:
                     if self._stream is None:
                         self._connect()
+                    # A waiting op may take its own timeout: leave the socket longer than that.
+                    self._sock.settimeout(max(self.timeout, float(fields.get("timeout", 0)) + 5))
                     self._stream.write(json.dumps(dict(fields, op=op)).encode() + b"\n")
                     self._stream.flush()
                     line = self._stream.readline()
@@ -150,6 +156,12 @@ class FakeControl:
 
     def state(self):
         return self._call("state")["state"]
+
+    def wait_for(self, method=None, name=None, count=1, direction="in", timeout=10.0):
+        """Blocks until the fake has recorded ``count`` messages matching method/name (globs,
+        as in calls()); returns those entries. Fewer than ``count`` means the timeout passed."""
+        return self._call("wait_for", dir=direction, method=method, name=name, count=count,
+                          timeout=timeout)["entries"]
 
     def wait_listening(self, timeout=10.0):
         """HTTP fakes: blocks until the fake accepts connections again (after http_refuse);

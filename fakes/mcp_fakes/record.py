@@ -12,6 +12,7 @@ class Recorder:
 
     def __init__(self, path=None):
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # signalled on every new entry
         self._file = open(path, "a", encoding="utf-8") if path else None
         self._seq = 0
         self.entries = []
@@ -29,6 +30,21 @@ class Recorder:
             if self._file:
                 self._file.write(json.dumps(entry) + "\n")
                 self._file.flush()
+            self._changed.notify_all()
+
+    def wait_for(self, direction="in", method=None, name=None, count=1, timeout=10.0):
+        """Blocks until at least ``count`` matching entries exist (see messages()), at most
+        ``timeout`` seconds; returns the matching entries (fewer on timeout)."""
+        found = []
+
+        def enough():
+            nonlocal found
+            found = messages(self.entries, direction, method, name)
+            return len(found) >= count
+
+        with self._changed:
+            self._changed.wait_for(enough, timeout)
+        return found
 
     def close(self):
         with self._lock:

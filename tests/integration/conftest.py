@@ -3,28 +3,13 @@ with a client speaking MCP over real pipes."""
 
 from __future__ import annotations
 
-import os
 from typing import Iterable, List, Tuple
 
 import pytest
 
 from fasterapi.mcp import MCPProxy, ProxyRoute, UpstreamConfig
 from support.line_client import LineClient
-
-
-def connect(proxy: MCPProxy) -> LineClient:
-    """A new client session on a running proxy, over a fresh pair of pipes."""
-    c2p_r, c2p_w = os.pipe()
-    p2c_r, p2c_w = os.pipe()
-    proxy.serve_fds(c2p_r, p2c_w)
-    os.close(c2p_r)
-    os.close(p2c_w)
-    return LineClient(p2c_r, c2p_w)
-
-
-def upstream_for(fake, name: str, **kw) -> UpstreamConfig:
-    return UpstreamConfig(name=name, transport_type="stdio", command=fake.command,
-                          args=list(fake.args), **kw)
+from support.proxy_helpers import connect
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from fasterapi.mcp import ProxyRoute
 
-from conftest import connect, upstream_for
+from support.proxy_helpers import connect, upstream_for
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from fasterapi.mcp import MCPProxy, ProxyRoute
 
-from conftest import connect, upstream_for
+from support.proxy_helpers import connect, upstream_for
 
 
 def test_many_clients_share_one_upstream_without_mixing_answers(mcp_fake):

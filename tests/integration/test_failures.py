@@ -2,9 +2,8 @@
 the right party; upstream errors and isError results pass through unchanged."""
 
 from fasterapi.mcp import ProxyRoute
-from support.processes import wait_until
 
-from conftest import upstream_for
+from support.proxy_helpers import upstream_for
 
 
 def received(fake, method):
@@ -17,7 +16,7 @@ def test_request_timeout_answers_the_client_and_cancels_upstream(start_proxy, mc
     proxy, client = start_proxy([upstream_for(fake, "slow", request_timeout_ms=30_000)],
                                 [ProxyRoute(upstream_name="slow")], manual_clock=True)
     rid = client.start_request("tools/call", {"name": "echo", "arguments": {"text": "x"}})
-    assert wait_until(lambda: fake.calls(name="echo"))
+    assert fake.control.wait_for(method="tools/call", name="echo")
     upstream_id = fake.calls(name="echo")[0]["msg"]["id"]
     proxy.advance_clock(29_999)
     assert client.responses_for(rid) == []  # the sweep ran inside advance_clock: nothing yet
@@ -25,7 +24,7 @@ def test_request_timeout_answers_the_client_and_cancels_upstream(start_proxy, mc
     r = client.wait_response(rid)
     assert r["error"]["code"] == -32003
     assert r["error"]["data"] == {"upstream": "slow", "reason": "timeout", "timeout_ms": 30_000}
-    assert wait_until(lambda: received(fake, "notifications/cancelled"))
+    assert fake.control.wait_for(method="notifications/cancelled")
     cancel = received(fake, "notifications/cancelled")[0]
     assert cancel["params"]["requestId"] == upstream_id
     assert proxy.get_stats().extra["timeouts"] == 1
@@ -37,7 +36,7 @@ def test_connect_timeout_bounds_start_and_initialize(start_proxy, mcp_fake):
     proxy, client = start_proxy([upstream_for(fake, "sleepy", connect_timeout_ms=5000)],
                                 [ProxyRoute(upstream_name="sleepy")], manual_clock=True)
     rid = client.start_request("tools/call", {"name": "echo", "arguments": {"text": "x"}})
-    assert wait_until(lambda: received(fake, "initialize"))
+    assert fake.control.wait_for(method="initialize")
     proxy.advance_clock(5000)
     r = client.wait_response(rid)
     assert r["error"]["code"] == -32001
@@ -90,10 +89,10 @@ def test_client_cancellation_reaches_upstream_and_no_answer_follows(start_proxy,
     fake = mcp_fake("echo", faults=["hang tool=echo"])
     proxy, client = start_proxy([upstream_for(fake, "h")], [ProxyRoute(upstream_name="h")])
     rid = client.start_request("tools/call", {"name": "echo", "arguments": {"text": "x"}}, id="c1")
-    assert wait_until(lambda: fake.calls(name="echo"))
+    assert fake.control.wait_for(method="tools/call", name="echo")
     upstream_id = fake.calls(name="echo")[0]["msg"]["id"]
     client.notify("notifications/cancelled", {"requestId": "c1", "reason": "user gave up"})
-    assert wait_until(lambda: received(fake, "notifications/cancelled"))
+    assert fake.control.wait_for(method="notifications/cancelled")
     assert received(fake, "notifications/cancelled")[0]["params"] == {"requestId": upstream_id,
                                                                      "reason": "user gave up"}
     # The session goes on; the cancelled request never gets an answer.

@@ -6,9 +6,9 @@ import os
 import pytest
 
 from fasterapi.mcp import ProxyRoute
-from support.processes import descendants, process_group_members, wait_until
+from support.processes import descendants, process_group_members, wait_exited
 
-from conftest import connect, upstream_for
+from support.proxy_helpers import connect, upstream_for
 
 
 @pytest.mark.parametrize("asked, answered", [
@@ -87,7 +87,7 @@ def test_an_upstream_ignoring_sigterm_is_killed_with_its_process_group(start_pro
     proxy.stop()
     assert descendants(os.getpid()) == []
     for g in groups:
-        assert wait_until(lambda: process_group_members(g) == [], timeout=5)
+        assert wait_exited(process_group_members(g), timeout=5)
 
 
 def test_a_grandchild_holding_the_pipes_does_not_hold_up_the_proxy(start_proxy, mcp_fake):

@@ -3,7 +3,7 @@ the proxy's own cursors across upstreams, collisions, partial answers."""
 
 from fasterapi.mcp import ProxyRoute
 
-from conftest import upstream_for
+from support.proxy_helpers import upstream_for
 
 
 def list_all(client, method, key):

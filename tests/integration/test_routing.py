@@ -2,7 +2,7 @@
 
 from fasterapi.mcp import ProxyRoute
 
-from conftest import upstream_for
+from support.proxy_helpers import upstream_for
 
 
 def three_upstreams(mcp_fake):

@@ -1,6 +1,7 @@
 """Which processes exist: for tests that check no zombie or orphan is left behind."""
 
 import os
+import select
 import time
 from typing import List
 
@@ -40,11 +41,29 @@ def process_group_members(pgid: int) -> List[int]:
     return members
 
 
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.01) -> bool:
-    """Polls a condition the OS offers no event for (process exit of a non-child)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+def wait_exited(pids: List[int], timeout: float = 10.0) -> bool:
+    """Waits for processes that need not be our children to exit (pidfd: an event, with a
+    bound). A pid that is already gone counts as exited."""
+    poller = select.poll()
+    fds = []
+    try:
+        for pid in pids:
+            try:
+                fd = os.pidfd_open(pid)
+            except ProcessLookupError:
+                continue
+            fds.append(fd)
+            poller.register(fd, select.POLLIN)
+        deadline = time.monotonic() + timeout
+        pending = set(fds)
+        while pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            for fd, _ in poller.poll(left * 1000):
+                pending.discard(fd)
+                poller.unregister(fd)
+        return True
+    finally:
+        for fd in fds:
+            os.close(fd)
