@@ -17,7 +17,6 @@ const char* kind_name(Kind kind);
 
 struct Route {
   size_t upstream = 0;  // index into the proxy's upstream list
-  std::string upstream_name;
   Pattern patterns[kKindCount];
   bool catch_all() const {
     return patterns[0].empty() && patterns[1].empty() && patterns[2].empty();

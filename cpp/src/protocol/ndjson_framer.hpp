@@ -22,8 +22,6 @@ class NdjsonFramer {
 
   void feed(std::string_view data);
   Frame next();
-  // Bytes buffered but not yet framed (a partial line).
-  size_t buffered() const { return buf_.size() - start_; }
 
  private:
   void compact();

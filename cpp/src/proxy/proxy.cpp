@@ -18,7 +18,6 @@ Proxy::Proxy(ProxySettings settings) : settings_(std::move(settings)) {
   for (const auto& r : settings_.routes) {
     policy::Route route;
     route.upstream = index.at(r.upstream_name);
-    route.upstream_name = r.upstream_name;
     route.patterns[0] = policy::Pattern(r.tool_pattern);
     route.patterns[1] = policy::Pattern(r.resource_pattern);
     route.patterns[2] = policy::Pattern(r.prompt_pattern);

@@ -291,8 +291,6 @@ void UpstreamConnection::on_initialized(Outcome& o) {
     shutdown();
     return;
   }
-  if (auto* caps = result->get_object().if_contains("capabilities"); caps && caps->is_object())
-    server_capabilities_ = caps->get_object();
   write(protocol::notification_line("notifications/initialized", {}));
   state_ = State::Ready;
   owner_.connection_ready();

@@ -61,7 +61,6 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   size_t in_flight() const { return pending_.size(); }
   State state() const { return state_; }
   bool usable() const { return state_ == State::Starting || state_ == State::Initializing || state_ == State::Ready; }
-  const json::object& server_capabilities() const { return server_capabilities_; }
 
  private:
   struct Pending {
@@ -109,7 +108,6 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   json::object last_error_data_;
   int exit_code_ = -1;
   int exit_signal_ = 0;
-  json::object server_capabilities_;
 };
 
 struct Ticket {

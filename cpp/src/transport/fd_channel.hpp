@@ -42,7 +42,6 @@ class FdChannel : public std::enable_shared_from_this<FdChannel> {
   void stop_reading();
   // Stops everything now; no handler is called afterwards.
   void close();
-  size_t queued_bytes() const { return queued_bytes_; }
 
  private:
   void read_more();
@@ -58,7 +57,6 @@ class FdChannel : public std::enable_shared_from_this<FdChannel> {
   ChannelHandlers handlers_;
   std::string read_buf_;
   std::deque<std::string> queue_;
-  size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool close_write_pending_ = false;
   bool closed_ = false;
