@@ -2,6 +2,7 @@
 itself, negotiates separately with each upstream, and stops its children cleanly."""
 
 import os
+import re
 
 import pytest
 
@@ -90,17 +91,22 @@ def test_an_upstream_ignoring_sigterm_is_killed_with_its_process_group(start_pro
         assert wait_exited(process_group_members(g), timeout=5)
 
 
-def test_a_grandchild_holding_the_pipes_does_not_hold_up_the_proxy(start_proxy, mcp_fake):
-    # The grandchild starts its own session, out of reach of the group signal; the proxy
-    # still reaps its child and finishes stopping. (Killing such escapees: issue 11.)
-    holder = mcp_fake("echo", faults=["grandchild seconds=20"])
+def test_a_grandchild_that_left_the_group_is_killed_once_the_upstream_is_gone(start_proxy, mcp_fake, capfd):
+    # The grandchild starts its own session, out of reach of the group signal, and keeps the
+    # upstream's stdout and stderr open; the proxy finds it by those pipes and kills it.
+    holder = mcp_fake("echo", faults=["grandchild seconds=60"])
     proxy, client = start_proxy([upstream_for(holder, "h", shutdown_grace_ms=200)],
                                 [ProxyRoute(upstream_name="h")])
     client.request("tools/list")
-    child = [p for p in descendants(os.getpid())]
+    match = re.search(r"grandchild pid (\d+)", capfd.readouterr().err)
+    assert match, "the fake names its grandchild on stderr"
+    grandchild = int(match.group(1))
+    assert os.getsid(grandchild) != os.getsid(0)
+    stats = proxy.get_stats  # read after stop: the core keeps its counters
     proxy.stop()
-    assert not any(os.path.exists(f"/proc/{p}") and open(f"/proc/{p}/stat").read().split()[3] == str(os.getpid())
-                   for p in child)
+    assert descendants(os.getpid()) == []
+    assert wait_exited([grandchild], timeout=5)
+    assert stats().extra["escaped_descendants_killed"] >= 1
 
 
 def test_stderr_floods_are_drained_not_deadlocked(start_proxy, mcp_fake):

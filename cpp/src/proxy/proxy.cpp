@@ -181,7 +181,8 @@ json::object Proxy::stats_snapshot() {
     o["tool_requests"] = std::move(tools);
     for (const char* c : {"upstream_spawns", "upstream_exits", "timeouts", "shadowed_items",
                           "oversized_messages", "parse_errors", "cancelled_by_client",
-                          "upstream_noise_lines", "upstream_unmatched_responses"})
+                          "upstream_noise_lines", "upstream_unmatched_responses",
+                          "escaped_descendants_killed"})
       o[c] = 0;
     for (const auto& [k, v] : s.counters) o[k] = v;
     o["active_sessions"] = sessions_.size();

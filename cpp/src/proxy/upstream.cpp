@@ -163,7 +163,17 @@ void UpstreamConnection::on_exit() {
     stop_timer_.expires_after(std::chrono::milliseconds(kDrainAfterExitMs));
     stop_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& e) {
       if (e) return;
-      if (auto self = weak.lock()) self->on_stdout_closed();
+      auto self = weak.lock();
+      if (!self) return;
+      // Still open after the exit: descendants outside the process group hold the pipes.
+      const int killed = transport::kill_pipe_holders(self->io_ ? self->io_->read_fd() : -1) +
+                         transport::kill_pipe_holders(self->stderr_ ? self->stderr_->read_fd() : -1);
+      if (killed > 0) {
+        self->owner_.hooks().count("escaped_descendants_killed");
+        log::warn("upstream", self->label() + ": killed " + std::to_string(killed) +
+                                  " process(es) outside its process group still holding its pipes");
+      }
+      self->on_stdout_closed();
     });
   }
   finish_if_done();

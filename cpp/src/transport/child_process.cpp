@@ -2,7 +2,11 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <dirent.h>
+#include <string_view>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/syscall.h>
@@ -112,6 +116,39 @@ bool spawn_child(const SpawnSpec& spec, ChildProcess& out, std::string& error) {
 
 void signal_group(pid_t pid, int sig) {
   if (pid > 0) ::kill(-pid, sig);
+}
+
+int kill_pipe_holders(int fd) {
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return 0;
+  const std::string target = "pipe:[" + std::to_string(st.st_ino) + "]";
+  const pid_t self = ::getpid();
+  int killed = 0;
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return 0;
+  while (dirent* e = ::readdir(proc)) {
+    char* end = nullptr;
+    const long pid = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0 || pid == self) continue;
+    const std::string fd_dir = std::string("/proc/") + e->d_name + "/fd";
+    DIR* fds = ::opendir(fd_dir.c_str());
+    if (!fds) continue;  // gone, or not ours to look at
+    bool holds = false;
+    char link[64];
+    while (dirent* f = ::readdir(fds)) {
+      if (f->d_name[0] == '.') continue;
+      const std::string path = fd_dir + "/" + f->d_name;
+      const ssize_t n = ::readlink(path.c_str(), link, sizeof(link) - 1);
+      if (n > 0 && std::string_view(link, static_cast<size_t>(n)) == target) {
+        holds = true;
+        break;
+      }
+    }
+    ::closedir(fds);
+    if (holds && ::kill(static_cast<pid_t>(pid), SIGKILL) == 0) ++killed;
+  }
+  ::closedir(proc);
+  return killed;
 }
 
 bool try_reap(pid_t pid, int& exit_code, int& term_signal) {

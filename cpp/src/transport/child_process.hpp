@@ -30,6 +30,11 @@ bool spawn_child(const SpawnSpec& spec, ChildProcess& out, std::string& error);
 // Sends a signal to the child's whole process group.
 void signal_group(pid_t pid, int sig);
 
+// Kills every other process holding an end of the pipe behind `fd` (found through
+// /proc/*/fd). Used once an upstream has exited but descendants that left its process
+// group (setsid) still hold its output pipes. Returns how many were signalled.
+int kill_pipe_holders(int fd);
+
 // Reaps the child if it has exited. Returns true and sets the outcome once reaped.
 bool try_reap(pid_t pid, int& exit_code, int& term_signal);
 

@@ -38,6 +38,8 @@ class FdChannel : public std::enable_shared_from_this<FdChannel> {
   void send(std::string line);
   // Closes the write side once queued lines are written (the child sees EOF on stdin).
   void close_write_when_flushed();
+  // The fd being read, or -1 once the read side is closed (never a number since reused).
+  int read_fd() { return reader_.is_open() ? reader_.native_handle() : -1; }
   // Stops reading; queued writes still go out.
   void stop_reading();
   // Stops everything now; no handler is called afterwards.
