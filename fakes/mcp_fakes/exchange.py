@@ -13,8 +13,15 @@ class Exchange:
         self.reply = None  # set by a fault to answer instead of the dispatcher
         self.dropped = False  # set by a fault: send no reply at all
         self.cancelled = threading.Event()
+        self.on_cancel = []  # callbacks run when the request is cancelled (subscriptions/listen)
         self.answer_after_cancel = False  # late_after_cancel fault
         self.on_sent = []  # callbacks run once the reply has been written (out_of_order fault)
+
+    def cancel(self):
+        """The client cancelled this request (or, stateless HTTP, closed its response stream)."""
+        self.cancelled.set()
+        for callback in list(self.on_cancel):
+            callback()
 
     @property
     def id(self):

@@ -7,12 +7,14 @@ A request is answered with JSON when its response is the first thing to send, el
 SSE stream (progress, logs and server-to-client requests go on it before the response).
 """
 
+import collections
 import json
 import os
-import queue
+import select
 import socket
 import struct
 import sys
+import itertools
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,16 +33,163 @@ MODERN_STATUS = {METHOD_NOT_FOUND: 404, INVALID_PARAMS: 400, UNSUPPORTED_PROTOCO
                  HEADER_MISMATCH: 400, INVALID_REQUEST: 400}
 
 
+RESUMABLE_FROM = "2025-11-25"  # sessions at this version get event ids, priming events and resumption
+RETRY_MS = 500  # the retry field of a priming event: how soon a client should reconnect
+KEPT_EVENTS = 1024  # events kept per stream for Last-Event-ID
+KEPT_STREAMS = 64  # finished POST streams kept per session for a late resumption
+
+
+def sse_event(line, event_id=None):
+    head = b"id: %s\n" % event_id.encode() if event_id is not None else b""
+    return head + b"event: message\ndata: " + line + b"\n\n"
+
+
+class Connection:
+    """One HTTP response carrying an SSE stream. The handler thread that owns it blocks in
+    ``hold`` until the stream lets go of it, or the client closes it (``on_lost`` runs then)."""
+
+    def __init__(self, handler, on_lost=None):
+        self.handler, self.on_lost = handler, on_lost
+        self.ended = threading.Event()
+        self._lock = threading.Lock()
+        self._wake = None  # (reader, writer) while a thread holds the connection
+
+    def write(self, data):
+        try:
+            self.handler.wfile.write(data)
+            self.handler.wfile.flush()
+            return True
+        except OSError:
+            return False
+
+    def end(self):
+        with self._lock:
+            self.ended.set()
+            if self._wake is not None:
+                self._wake[1].send(b"x")
+
+    def hold(self):
+        """Block until ended; a client that closes the connection first counts as lost."""
+        with self._lock:
+            if self.ended.is_set():
+                return
+            self._wake = socket.socketpair()
+        sock = self.handler.connection
+        try:
+            while not self.ended.is_set():
+                readable, _, _ = select.select([sock, self._wake[0]], [], [])
+                if sock not in readable:
+                    continue
+                try:
+                    peeked = sock.recv(1, socket.MSG_PEEK)
+                except OSError:
+                    peeked = b""
+                if peeked:  # the client sent more (it should not on an SSE response): just wait
+                    self.ended.wait()
+                    break
+                self.end()
+                if self.on_lost is not None:
+                    self.on_lost()
+        finally:
+            with self._lock:
+                for end in self._wake:
+                    end.close()
+                self._wake = None
+
+
+class SseStream:
+    """One SSE stream of a session: the GET stream (id 0) or one POST's. Its events carry ids
+    ``{stream}-{n}`` and the last KEPT_EVENTS are kept, so a client that lost the connection
+    resumes with a GET carrying Last-Event-ID: the events after that id, of this stream only,
+    then the rest of the stream live. Events sent while no connection carries the stream wait
+    for the next one."""
+
+    def __init__(self, stream_id):
+        self.id = stream_id
+        self.lock = threading.RLock()  # also the channel lock the write faults hold
+        self.history = collections.deque(maxlen=KEPT_EVENTS)  # (n, frame)
+        self.count = 0
+        self.delivered = 0  # the last event written to a live connection
+        self.connection = None
+        self.finished = False
+
+    def event_id(self, n):
+        return None if self.id is None else f"{self.id}-{n}"  # id None: a stream nobody can resume
+
+    def send_line(self, line, final=False):
+        with self.lock:
+            self.count += 1
+            frame = sse_event(line, self.event_id(self.count))
+            self.history.append((self.count, frame))
+            if self._write(frame):
+                self.delivered = self.count
+            if final:
+                self.finish()
+
+    def frame(self, line):
+        return sse_event(line)
+
+    def write_raw(self, data):
+        with self.lock:
+            self._write(data)
+
+    def _write(self, data):
+        if self.connection is None:
+            return False
+        if self.connection.write(data):
+            return True
+        self.detach()
+        return False
+
+    def attach(self, connection, after=None, prime=False):
+        """Carry the stream on ``connection`` from now on, after replaying the kept events
+        after event ``after`` (default: those no connection has carried yet). ``prime``: start
+        with the priming event (an id, empty data) and the retry hint."""
+        with self.lock:
+            if self.connection is not None:
+                self.connection.end()
+            self.connection = connection
+            if prime:
+                self._write(b"id: %s\nretry: %d\ndata: \n\n" % (self.event_id(0).encode(), RETRY_MS))
+            floor = self.delivered if after is None else after
+            for n, frame in list(self.history):
+                if n > floor and self._write(frame):
+                    self.delivered = max(self.delivered, n)
+            if self.finished:
+                self.detach()
+
+    def detach(self):
+        """Let go of the connection (it closes); the stream goes on and can be resumed."""
+        with self.lock:
+            if self.connection is not None:
+                self.connection.end()
+                self.connection = None
+
+    def finish(self):
+        with self.lock:
+            self.finished = True
+            self.detach()
+
+    def close(self):
+        self.finish()
+
+
 class PostChannel:
     """One POST's answer. The first message decides its shape: the request's own response
-    first means a JSON body; anything else first opens an SSE stream."""
+    first means a JSON body; anything else first opens an SSE stream (a resumable one in a
+    handshake-era session at 2025-11-25: it starts with a priming event)."""
 
-    def __init__(self, handler, request_id, modern):
+    def __init__(self, handler, request_id, modern, session=None):
         self.handler, self.request_id, self.modern = handler, request_id, modern
+        self.session = session  # the handshake-era session, None in the stateless era
         self.lock = threading.RLock()
         self.mode = None
-        self.done = threading.Event()
-        self._event_ids = 0
+        self.stream = None
+        self.connection = Connection(handler, on_lost=self._lost)
+
+    @property
+    def done(self):
+        return self.connection.ended
 
     def _is_final(self, line):
         try:
@@ -49,9 +198,13 @@ class PostChannel:
             return False
         return isinstance(msg, dict) and "method" not in msg and msg.get("id") == self.request_id
 
+    def _resumable(self):
+        session = self.session
+        return session is not None and (session.protocol_version or "") >= RESUMABLE_FROM
+
     def send_line(self, line):
         with self.lock:
-            if self.done.is_set():
+            if self.mode == "json":
                 return
             final = self._is_final(line)
             if self.mode is None and final:
@@ -59,28 +212,57 @@ class PostChannel:
                 if self.modern:
                     code = json.loads(line).get("error", {}).get("code")
                     status = MODERN_STATUS.get(code, 200)
-                self.handler.send_body(status, line, "application/json")
-                self.done.set()
+                self.mode = "json"
+                try:
+                    self.handler.send_body(status, line, "application/json")
+                except (OSError, ValueError):
+                    pass  # the client went away (or a fault closed the connection)
+                self.connection.end()
                 return
             self._start_sse()
-            self._event_ids += 1
-            self.write_raw(b"id: %d\nevent: message\ndata: " % self._event_ids + line + b"\n\n")
-            if final:
-                self.close()
+            self.stream.send_line(line, final)
 
     def _start_sse(self):
         if self.mode is None:
             self.mode = "sse"
+            resumable = self._resumable()
+            self.stream = self.session.new_stream() if resumable else SseStream(None)
             self.handler.start_sse()
+            self.stream.attach(self.connection, prime=resumable)
+
+    def frame(self, line):
+        return sse_event(line)
 
     def write_raw(self, data):
         with self.lock:
             self._start_sse()
-            try:
-                self.handler.wfile.write(data)
-                self.handler.wfile.flush()
-            except OSError:
-                self.done.set()
+            self.stream.write_raw(data)
+
+    def close_stream(self):
+        """Close the connection mid-request; the stream goes on for a client that resumes it."""
+        with self.lock:
+            if self._resumable() and self.mode != "json":
+                self._start_sse()
+                self.stream.detach()
+
+    def cut(self):
+        """End the connection where it is (after a partial write)."""
+        with self.lock:
+            self._start_sse()
+            self.stream.detach()
+
+    def _lost(self):
+        """The client closed the response stream. Stateless era: that is the request's
+        cancellation. Handshake era: a disconnect alone is not a cancel; the stream waits."""
+        if self.modern:
+            exchange = self.session_of_request()
+            if exchange is not None:
+                exchange.cancel()
+        elif self.stream is not None:
+            self.stream.detach()
+
+    def session_of_request(self):
+        return self.handler.exchange_of(self.request_id)
 
     def request_done(self, answered):
         """The server finished this request; a cancelled one gets its stream closed."""
@@ -91,24 +273,9 @@ class PostChannel:
         with self.lock:
             if self.mode is None:
                 self._start_sse()
-            self.done.set()
-
-
-class StreamChannel:
-    """A session's GET stream: messages not tied to one request (list_changed, updated)."""
-
-    def __init__(self):
-        self.lock = threading.RLock()
-        self.queue = queue.Queue()
-
-    def send_line(self, line):
-        self.queue.put(b"event: message\ndata: " + line + b"\n\n")
-
-    def write_raw(self, data):
-        self.queue.put(data)
-
-    def close(self):
-        self.queue.put(None)
+            if self.stream is not None:
+                self.stream.finish()
+            self.connection.end()
 
 
 class HttpFake:
@@ -155,9 +322,7 @@ class HttpFake:
         threading.Thread(target=cycle, daemon=True).start()
 
     def new_session(self):
-        stream = StreamChannel()
-        session = Session(send=lambda msg: self.server.send(msg, stream), session_id=uuid.uuid4().hex)
-        session.stream = stream
+        session = HttpSession(self.server, uuid.uuid4().hex)
         with self.lock:
             self.sessions[session.id] = session
         return self.server.add_session(session)
@@ -165,8 +330,48 @@ class HttpFake:
     def end_session(self, session):
         with self.lock:
             self.sessions.pop(session.id, None)
-        session.stream.close()
+        for stream in session.all_streams():
+            stream.finish()
         self.server.remove_session(session)
+
+
+class HttpSession(Session):
+    """A handshake-era session: its GET stream (0) and its POST streams, for resumption."""
+
+    def __init__(self, server, session_id):
+        self.stream = SseStream(0)
+        super().__init__(send=lambda msg: server.send(msg, self.stream), session_id=session_id)
+        self._streams = collections.OrderedDict()  # id -> SseStream, oldest first
+        self._stream_ids = itertools.count(1)
+        self._streams_lock = threading.Lock()
+
+    def new_stream(self):
+        stream = SseStream(next(self._stream_ids))
+        with self._streams_lock:
+            self._streams[stream.id] = stream
+            finished = [key for key, old in self._streams.items() if old.finished]
+            for key in finished[:max(0, len(self._streams) - KEPT_STREAMS)]:
+                del self._streams[key]
+        return stream
+
+    def all_streams(self):
+        with self._streams_lock:
+            return [self.stream, *self._streams.values()]
+
+    def find_event(self, event_id):
+        """(stream, n) for an event id this session issued, else None."""
+        stream_part, _, n_part = (event_id or "").strip().partition("-")
+        if not (stream_part.isdigit() and n_part.isdigit()):
+            return None
+        stream_id = int(stream_part)
+        if stream_id == 0:
+            stream = self.stream
+        else:
+            with self._streams_lock:
+                stream = self._streams.get(stream_id)
+        if stream is None or int(n_part) > stream.count:
+            return None
+        return stream, int(n_part)
 
 
 class FakeHandler(BaseHTTPRequestHandler):
@@ -324,15 +529,22 @@ class FakeHandler(BaseHTTPRequestHandler):
 
     def _answer(self, msg, session, firing, modern):
         server = self.fake.server
+        self.request_session = session
+        resumable_session = None if modern else session
         if not is_request(msg):  # notifications and responses: accepted, no body
-            channel = PostChannel(self, None, modern)
+            channel = PostChannel(self, None, modern, resumable_session)
             server.receive(msg, session, channel, firing)
             if not channel.done.is_set():  # unless a fault already answered it (respond_to_notification)
                 self.send_body(202, b"", "text/plain")
             return
-        channel = PostChannel(self, msg["id"], modern)
+        channel = PostChannel(self, msg["id"], modern, resumable_session)
         server.receive(msg, session, channel, firing)
-        channel.done.wait()
+        channel.connection.hold()
+
+    def exchange_of(self, request_id):
+        """The request being served for this POST (to cancel it when its stream closes)."""
+        session = getattr(self, "request_session", None)
+        return session.in_flight.get(request_id) if session is not None else None
 
     def do_GET(self):
         self.session_header = None
@@ -345,16 +557,21 @@ class FakeHandler(BaseHTTPRequestHandler):
         if session is None:
             self.send_body(status, b"", "text/plain")
             return
-        self.start_sse()
-        while True:
-            data = session.stream.queue.get()
-            if data is None:
+        last_event_id = self.headers.get("Last-Event-ID")
+        if last_event_id is None:
+            stream, after = session.stream, None
+        else:
+            found = session.find_event(last_event_id)
+            if found is None:
+                self.send_rpc_error(400, None, INVALID_REQUEST, f"unknown Last-Event-ID {last_event_id!r}")
                 return
-            try:
-                self.wfile.write(data)
-                self.wfile.flush()
-            except OSError:
-                return
+            stream, after = found
+        connection = Connection(self)
+        with stream.lock:  # the headers go out before any event of the stream
+            self.start_sse()
+            stream.attach(connection, after,
+                          prime=last_event_id is None and (session.protocol_version or "") >= RESUMABLE_FROM)
+        connection.hold()
 
     def do_DELETE(self):
         self.session_header = None

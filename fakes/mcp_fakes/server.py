@@ -10,7 +10,7 @@ from .catalog import ToolFailure, text
 from .exchange import Exchange
 from .protocol import (HANDSHAKE_VERSIONS, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST,
                        LATEST_HANDSHAKE_VERSION, LOG_LEVELS, META_CLIENT_CAPABILITIES, METHOD_NOT_FOUND,
-                       MISSING_CAPABILITY, MODERN_VERSIONS, RESOURCE_NOT_FOUND, SUPPORTED_VERSIONS,
+                       MISSING_CAPABILITY, MODERN_VERSIONS, META_SUBSCRIPTION_ID, RESOURCE_NOT_FOUND, SUPPORTED_VERSIONS,
                        UNSUPPORTED_PROTOCOL_VERSION, RpcError, error_response, invalid_params, is_notification,
                        is_request, is_response, notification, request_version, result_response)
 
@@ -60,6 +60,13 @@ class ToolCall:
             self.server.send(notification("notifications/message", {"level": level, "logger": logger, "data": data}),
                              self.exchange.emit)
 
+    def close_stream(self):
+        """Close this request's response stream now, if its transport can resume it later
+        (Streamable HTTP, handshake era, SSE with event ids); elsewhere nothing happens."""
+        close = getattr(self.exchange.emit, "close_stream", None)
+        if close is not None:
+            close()
+
     def capabilities(self):
         if self.modern:
             caps = self.exchange.meta.get(META_CLIENT_CAPABILITIES)
@@ -97,6 +104,26 @@ class ToolCall:
         return reply.get("result") or {}
 
 
+class Listener:
+    """One subscriptions/listen stream (stateless era): what it agreed to carry, and where."""
+
+    def __init__(self, exchange, honored):
+        self.exchange, self.honored = exchange, honored
+        self.uris = set(honored.get("resourceSubscriptions") or ())
+        self.lock = threading.Lock()  # held from registration until the ack is written
+        self.ended = threading.Event()  # set to end the stream gracefully (with its result)
+
+    @property
+    def meta(self):
+        return {META_SUBSCRIPTION_ID: self.exchange.id}
+
+    def wants(self, method, params):
+        if method == "notifications/resources/updated":
+            return params.get("uri") in self.uris
+        kind = method.split("/")[1]  # notifications/{tools|resources|prompts}/list_changed
+        return self.honored.get(f"{kind}ListChanged") is True
+
+
 class FakeServer:
     def __init__(self, catalog, faults, recorder, page_size=50, server_name=None, server_version=SERVER_VERSION):
         self.catalog = catalog
@@ -105,6 +132,7 @@ class FakeServer:
         self.page_size = page_size
         self.server_info = {"name": server_name or f"mcp-fake-{catalog.name}", "version": server_version}
         self.sessions = []
+        self.listeners = []  # subscriptions/listen streams (stateless era)
         self.hung = threading.Event()  # the hang fault: read and record, answer nothing
         self.stop_reading = threading.Event()  # the stop_reading fault
         self.active = 0  # requests being served, for a clean exit
@@ -123,12 +151,27 @@ class FakeServer:
         with self._lock:
             if session in self.sessions:
                 self.sessions.remove(session)
+            listeners = [l for l in self.listeners if l.exchange.session is session]
+        for listener in listeners:  # the client is gone: its streams end without a result
+            listener.exchange.cancel()
 
     def broadcast(self, msg, only=None):
+        """A change notification: to every handshake-era session (``only`` filters them), and
+        to every subscriptions/listen stream that asked for it, stamped with its id. A
+        stateless-era client gets such notifications only through a listen stream."""
         with self._lock:
-            sessions = [s for s in self.sessions if only is None or only(s)]
+            sessions = [s for s in self.sessions
+                        if s.protocol_version is not None and not s.closed and (only is None or only(s))]
+            listeners = list(self.listeners)
         for session in sessions:
             session.send(msg)
+        params = msg.get("params") or {}
+        for listener in listeners:
+            if listener.wants(msg["method"], params):
+                with listener.lock:
+                    if not listener.ended.is_set():
+                        stamped = notification(msg["method"], dict(params, _meta=listener.meta))
+                        self.send(stamped, listener.exchange.emit)
 
     def list_changed(self, kind):
         """notifications/{tools|resources|prompts}/list_changed to every session."""
@@ -137,6 +180,14 @@ class FakeServer:
     def resource_updated(self, uri):
         self.broadcast(notification("notifications/resources/updated", {"uri": uri}),
                        only=lambda s: uri in s.subscriptions)
+
+    def end_subscriptions(self):
+        """End every subscriptions/listen stream gracefully: each gets its result. How many."""
+        with self._lock:
+            listeners = list(self.listeners)
+        for listener in listeners:
+            listener.ended.set()
+        return len(listeners)
 
     # -- the write path -----------------------------------------------------------------
 
@@ -208,7 +259,7 @@ class FakeServer:
         elif method == "notifications/cancelled":
             target = session.in_flight.get(params.get("requestId"))
             if target is not None:
-                target.cancelled.set()
+                target.cancel()
 
     def drain(self, timeout):
         """Wait (bounded) for the requests being served to finish."""
@@ -287,6 +338,7 @@ class FakeServer:
             "tools/list": self.list_tools,
             "tools/call": self.call_tool,
             "logging/setLevel": self.set_level,
+            "subscriptions/listen": self.listen,
         }
         if self.catalog.resources or self.catalog.templates:
             table.update({"resources/list": self.list_resources, "resources/templates/list": self.list_templates,
@@ -432,6 +484,46 @@ class FakeServer:
             raise invalid_params("ref.type must be ref/prompt or ref/resource")
         values = completer(name, prefix) if completer else []
         return {"completion": {"values": values[:100], "total": len(values), "hasMore": len(values) > 100}}
+
+    def listen(self, exchange, modern):
+        """subscriptions/listen (2026-07-28 only): acknowledge the honored subset of the
+        filter first, then carry the notifications it names until the client cancels (stdio,
+        WebSocket: notifications/cancelled; HTTP: closing the response stream), the stream
+        breaks, or the fake ends the subscription (its result is then the last message)."""
+        if not modern:
+            raise RpcError(METHOD_NOT_FOUND, "subscriptions/listen exists only in the 2026-07-28 era")
+        requested = exchange.params.get("notifications")
+        if not isinstance(requested, dict):
+            raise invalid_params("params.notifications must be an object")
+        caps = self.capabilities()
+        honored = {}
+        if requested.get("toolsListChanged") is True:
+            honored["toolsListChanged"] = True
+        if requested.get("promptsListChanged") is True and "prompts" in caps:
+            honored["promptsListChanged"] = True
+        if "resources" in caps:
+            if requested.get("resourcesListChanged") is True:
+                honored["resourcesListChanged"] = True
+            uris = requested.get("resourceSubscriptions")
+            if isinstance(uris, list) and uris:
+                honored["resourceSubscriptions"] = [u for u in uris if isinstance(u, str)]
+        listener = Listener(exchange, honored)
+        with listener.lock:  # no event goes out on this stream before its ack
+            with self._lock:
+                self.listeners.append(listener)
+            self.send(notification("notifications/subscriptions/acknowledged",
+                                   {"notifications": honored, "_meta": listener.meta}), exchange.emit)
+        exchange.on_cancel.append(listener.ended.set)
+        if exchange.cancelled.is_set():  # cancelled before the callback was in place
+            listener.ended.set()
+        try:
+            listener.ended.wait()  # end_subscriptions, a cancel, or the client's session closing
+            with listener.lock:
+                pass  # a notification being written now goes out before the result
+        finally:
+            with self._lock:
+                self.listeners.remove(listener)
+        return {"_meta": listener.meta}
 
     def set_level(self, exchange, modern):
         level = exchange.params.get("level")

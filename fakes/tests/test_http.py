@@ -41,6 +41,17 @@ def request(url, verb, headers=None):
         conn.close()
 
 
+def read_event(stream):
+    """The fields of the next SSE event on a response (blocking, bounded by the socket timeout)."""
+    fields = {}
+    while True:
+        line = stream.readline()
+        if line in (b"\n", b""):
+            return fields
+        key, _, value = line.decode().rstrip("\n").partition(": ")
+        fields[key] = value
+
+
 def modern(method, params=None, msg_id=1):
     return {"jsonrpc": "2.0", "id": msg_id, "method": method, "params": dict(params or {}, _meta=MODERN_META)}
 
@@ -136,9 +147,11 @@ def test_list_changed_on_the_session_stream(mcp_fake):
                                              "Accept": "text/event-stream"})
     stream = conn.getresponse()
     assert stream.status == 200 and stream.headers["Content-Type"] == "text/event-stream"
+    assert read_event(stream) == {"id": "0-0", "retry": "500", "data": ""}  # the priming event
     fake.control.list_changed("prompts")
-    assert stream.readline() == b"event: message\n"
-    assert json.loads(stream.readline().split(b"data: ", 1)[1])["method"] == "notifications/prompts/list_changed"
+    event = read_event(stream)
+    assert event["id"] == "0-1" and event["event"] == "message"
+    assert json.loads(event["data"])["method"] == "notifications/prompts/list_changed"
     conn.close()
 
 

@@ -52,6 +52,66 @@ def _elicitation(args, call):
     return text_result(f"User response: action={reply.get('action')}, content={json.dumps(reply.get('content'))}")
 
 
+def _elicit_and_report(call, message, properties):
+    reply = call.ask("elicitation", "elicitation/create",
+                     {"message": message, "requestedSchema": object_schema(properties)})
+    return text_result(f"Elicitation completed: action={reply.get('action')}, "
+                       f"content={json.dumps(reply.get('content'))}")
+
+
+def _elicitation_defaults(args, call):
+    """SEP-1034: a default for every primitive type."""
+    return _elicit_and_report(call, "Please review your profile (every field has a default)", {
+        "name": {"type": "string", "description": "Full name", "default": "John Doe"},
+        "age": {"type": "integer", "description": "Age in years", "default": 30},
+        "score": {"type": "number", "description": "Score", "default": 95.5},
+        "status": {"type": "string", "description": "Account status", "enum": ["active", "inactive", "pending"],
+                   "default": "active"},
+        "verified": {"type": "boolean", "description": "Verified", "default": True},
+    })
+
+
+def _titled(prefix, names):
+    return [{"const": f"value{n}", "title": f"{name} {prefix}"} for n, name in enumerate(names, 1)]
+
+
+def _elicitation_enums(args, call):
+    """SEP-1330: the five enum shapes (untitled/titled single, legacy enumNames, untitled/titled multi)."""
+    options = ["option1", "option2", "option3"]
+    return _elicit_and_report(call, "Pick some options", {
+        "untitledSingle": {"type": "string", "description": "Untitled single-select", "enum": options},
+        "titledSingle": {"type": "string", "description": "Titled single-select",
+                         "oneOf": _titled("Option", ["First", "Second", "Third"])},
+        "legacyEnum": {"type": "string", "description": "Legacy titled enum", "enum": ["opt1", "opt2", "opt3"],
+                       "enumNames": ["Option One", "Option Two", "Option Three"]},
+        "untitledMulti": {"type": "array", "description": "Untitled multi-select",
+                          "items": {"type": "string", "enum": options}},
+        "titledMulti": {"type": "array", "description": "Titled multi-select",
+                        "items": {"anyOf": _titled("Choice", ["First", "Second", "Third"])}},
+    })
+
+
+# SEP-1613: the listing must carry $schema, $defs and additionalProperties verbatim.
+JSON_SCHEMA_2020_12 = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "$defs": {"address": {"type": "object", "properties": {"street": STRING, "city": STRING}}},
+    "properties": {"name": STRING, "address": {"$ref": "#/$defs/address"}},
+    "additionalProperties": False,
+}
+
+
+def _json_schema_tool(args, call):
+    return text_result(f"Received: {json.dumps(args, sort_keys=True)}")
+
+
+def _reconnection(args, call):
+    """SEP-1699: close this request's SSE stream before answering; the client resumes with a
+    GET carrying Last-Event-ID and gets the answer there (HTTP, handshake era; elsewhere a no-op)."""
+    call.close_stream()
+    return text_result("Reconnection test completed successfully")
+
+
 def _template(uri, variables):
     item = variables["id"]
     return [{"uri": uri, "mimeType": "application/json",
@@ -85,6 +145,14 @@ def build(options):
         Tool("test_sampling", "Asks the client to sample", object_schema({"prompt": STRING}, ["prompt"]), _sampling),
         Tool("test_elicitation", "Asks the client for input", object_schema({"message": STRING}, ["message"]),
              _elicitation),
+        Tool("test_elicitation_sep1034_defaults", "Asks for input with a default for every primitive type", no_args,
+             _elicitation_defaults),
+        Tool("test_elicitation_sep1330_enums", "Asks for input with the five enum schema shapes", no_args,
+             _elicitation_enums),
+        Tool("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features", JSON_SCHEMA_2020_12,
+             _json_schema_tool),
+        Tool("test_reconnection", "Closes its SSE stream mid-call; the answer comes on the resumed stream", no_args,
+             _reconnection),
         Resource("test://static-text", "Static text resource", mime_type="text/plain",
                  read=lambda: [{"uri": "test://static-text", "mimeType": "text/plain",
                                 "text": "This is the content of the static text resource."}]),
