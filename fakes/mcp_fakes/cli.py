@@ -1,6 +1,7 @@
 """``mcp-fake``: start one fake MCP server."""
 
 import argparse
+import os
 import sys
 
 from . import profiles
@@ -22,10 +23,12 @@ def positive_int(text):
 def parser():
     p = argparse.ArgumentParser(prog="mcp-fake", description="A fake MCP server that misbehaves on purpose.")
     p.add_argument("--profile", default="echo", choices=sorted(profiles.PROFILES), help="what to serve (default echo)")
-    p.add_argument("--transport", default="stdio", choices=["stdio", "http"], help="default stdio")
-    p.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="HTTP port; 0 picks a free one (default 0)")
-    p.add_argument("--ready-file", help="HTTP: write the URL to this file once listening")
+    p.add_argument("--transport", default="stdio", choices=["stdio", "http", "websocket"], help="default stdio")
+    p.add_argument("--host", default="127.0.0.1", help="HTTP/WebSocket bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="HTTP/WebSocket port; 0 picks a free one (default 0)")
+    p.add_argument("--ready-file", help="HTTP/WebSocket: write the URL to this file once listening")
+    p.add_argument("--ready-fd", type=int, help="HTTP/WebSocket: write the URL and a newline to this inherited "
+                   "file descriptor once listening, then close it")
     p.add_argument("--page-size", type=positive_int, default=50, help="items per list page (default 50)")
     p.add_argument("--tools-count", type=positive_int, default=100, help="tools in profile 'many' (default 100)")
     p.add_argument("--server-name", help="serverInfo.name (default mcp-fake-PROFILE)")
@@ -47,6 +50,26 @@ def build_server(args):
     return FakeServer(catalog, faults, Recorder(args.record), page_size=args.page_size, server_name=name)
 
 
+def announce(args):
+    """announce(url): say where a network fake listens (stderr, --ready-file, --ready-fd)."""
+
+    def tell(url):
+        print(f"mcp-fake: listening on {url}", file=sys.stderr, flush=True)
+        if args.ready_file:
+            temporary = args.ready_file + ".tmp"
+            with open(temporary, "w") as handle:
+                handle.write(url + "\n")
+            os.replace(temporary, args.ready_file)  # readers never see a half-written file
+        if args.ready_fd is not None:
+            try:
+                os.write(args.ready_fd, (url + "\n").encode())
+                os.close(args.ready_fd)
+            except OSError as error:
+                log(f"--ready-fd {args.ready_fd}: {error}")
+
+    return tell
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
@@ -64,7 +87,11 @@ def main(argv=None):
     if args.transport == "http":
         from .http import serve_http
 
-        serve_http(server, args.host, args.port, args.ready_file)
+        serve_http(server, args.host, args.port, announce(args))
+    elif args.transport == "websocket":
+        from .websocket import serve_websocket
+
+        serve_websocket(server, args.host, args.port, announce(args))
     else:
         from .stdio import serve_stdio
 

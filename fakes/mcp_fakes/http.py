@@ -8,13 +8,11 @@ SSE stream (progress, logs and server-to-client requests go on it before the res
 """
 
 import collections
+import itertools
 import json
-import os
 import select
 import socket
 import struct
-import sys
-import itertools
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -588,13 +586,9 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.send_body(200, b"", "text/plain")
 
 
-def serve_http(server, host, port, ready_file=None):
+def serve_http(server, host, port, announce=None):
     fake = HttpFake(server, host, port)
     server.http = fake
-    print(f"mcp-fake: listening on {fake.url}", file=sys.stderr, flush=True)
-    if ready_file:
-        temporary = ready_file + ".tmp"
-        with open(temporary, "w") as handle:
-            handle.write(fake.url + "\n")
-        os.replace(temporary, ready_file)  # readers never see a half-written file
+    if announce is not None:
+        announce(fake.url)
     threading.Event().wait()  # serve until killed

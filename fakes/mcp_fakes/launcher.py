@@ -1,6 +1,7 @@
 """Describe, start and clean up fakes from Python (used by the pytest plugin)."""
 
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -8,6 +9,9 @@ import tempfile
 import time
 
 from .record import calls, read_record
+
+
+NETWORK_TRANSPORTS = ("http", "websocket")
 
 
 class Fake:
@@ -75,7 +79,8 @@ def fake_argv(profile="echo", faults=(), seed=0, transport="stdio", record_path=
 
 
 class FakeFactory:
-    """``factory(profile, faults=[...], seed=0, transport="stdio"|"http", ...) -> Fake``."""
+    """``factory(profile, faults=[...], seed=0, transport="stdio"|"http"|"websocket", ...) -> Fake``.
+    A network fake is started at once and its ``url`` is set."""
 
     def __init__(self, directory):
         self.directory = str(directory)
@@ -88,17 +93,11 @@ class FakeFactory:
         index = len(self.fakes)
         record_path = os.path.join(self.directory, f"fake-{index}-{profile}.jsonl") if record else None
         control_path = os.path.join(self.socket_dir, f"{index}.sock") if control else None
-        extra = list(extra_args)
-        ready_path = None
-        if transport == "http":
-            ready_path = os.path.join(self.directory, f"fake-{index}.ready")
-            extra += ["--ready-file", ready_path]
-        argv = fake_argv(profile, faults, seed, transport, record_path, control_path, page_size, extra)
+        argv = fake_argv(profile, faults, seed, transport, record_path, control_path, page_size, extra_args)
         fake = Fake(profile, argv, record_path, control_path, transport)
         self.fakes.append(fake)
-        if transport == "http":
-            fake.start(stdin=subprocess.DEVNULL)
-            fake.url = wait_for_file(ready_path, fake.process, ready_timeout)
+        if transport in NETWORK_TRANSPORTS:
+            fake.url = start_and_wait_ready(fake, ready_timeout)
         return fake
 
     def close(self):
@@ -107,14 +106,28 @@ class FakeFactory:
         shutil.rmtree(self.socket_dir, ignore_errors=True)
 
 
-def wait_for_file(path, process, timeout):
-    """The stripped content of ``path`` once written (the fake writes it atomically)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(path):
-            with open(path) as handle:
-                return handle.read().strip()
-        if process.poll() is not None:
-            raise RuntimeError(f"the fake exited with {process.returncode} before it was ready")
-        time.sleep(0.01)  # polling a file: there is no event to wait on
-    raise TimeoutError(f"the fake was not ready within {timeout}s")
+def start_and_wait_ready(fake, timeout):
+    """Start a network fake with ``--ready-fd`` on a pipe and block (bounded) until it writes
+    its URL there. The fake holds the only write end, so its death is EOF: no polling."""
+    read_fd, write_fd = os.pipe()
+    try:
+        fake.process = subprocess.Popen(fake.argv + ["--ready-fd", str(write_fd)], stdin=subprocess.DEVNULL,
+                                        pass_fds=(write_fd,))
+        os.close(write_fd)
+        write_fd = None
+        data = b""
+        deadline = time.monotonic() + timeout
+        while not data.endswith(b"\n"):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([read_fd], [], [], remaining)[0]:
+                raise TimeoutError(f"the fake was not ready within {timeout}s")
+            chunk = os.read(read_fd, 4096)
+            if not chunk:
+                code = fake.process.wait(timeout)
+                raise RuntimeError(f"the fake exited with {code} before it was ready")
+            data += chunk
+        return data.decode().strip()
+    finally:
+        os.close(read_fd)
+        if write_fd is not None:
+            os.close(write_fd)

@@ -18,6 +18,9 @@ class LineChannel:
     def send_line(self, line):
         self.write_raw(line + b"\n")
 
+    def frame(self, line):
+        return line + b"\n"
+
     def write_raw(self, data):
         with self.lock:
             try:

@@ -1,4 +1,9 @@
-"""Framing faults: what a response line looks like on the wire."""
+"""Framing faults: what a response line looks like on the wire.
+
+A channel's ``frame(line)`` gives the bytes that carry one message on its transport (stdio:
+the line and its newline; HTTP: an SSE event; WebSocket: the frame's text), so each fault
+keeps its meaning there. Channels that can drop one connection (HTTP, WebSocket) have
+``cut()``; stdio has no such thing, so there the process ends instead."""
 
 import os
 import sys
@@ -10,11 +15,18 @@ from .base import Fault, register
 
 @register
 class PartialLine(Fault):
-    """Write the first part of the response line, then close stdout and exit."""
+    """Write the first part of the response, then end: stdio closes stdout and exits; HTTP
+    and WebSocket drop that connection and keep serving."""
     name, stage, params = "partial_line", "write", {"fraction": 0.5, "code": 0}
 
     def apply(self, line, channel):
-        channel.write_raw(line[: max(1, int(len(line) * self.fraction))])
+        data = channel.frame(line)
+        with channel.lock:
+            channel.write_raw(data[: max(1, int(len(data) * self.fraction))])
+            cut = getattr(channel, "cut", None)
+            if cut is not None:
+                cut()
+                return
         channel.close()
         sys.stderr.flush()
         os._exit(self.code)
@@ -22,11 +34,15 @@ class PartialLine(Fault):
 
 @register
 class Dribble(Fault):
-    """Write the response in chunks of ``chunk`` bytes, ``ms`` apart."""
+    """Write the response in chunks of ``chunk`` bytes, ``ms`` apart (WebSocket: fragments)."""
     name, stage, params = "dribble", "write", {"chunk": 16, "ms": 5.0}
 
     def apply(self, line, channel):
-        data = line + b"\n"
+        fragments = getattr(channel, "send_fragments", None)
+        if fragments is not None:
+            fragments(line, self.chunk, self.ms / 1000)
+            return
+        data = channel.frame(line)
         with channel.lock:  # nothing else interleaves with the dribbled message
             for start in range(0, len(data), self.chunk):
                 channel.write_raw(data[start:start + self.chunk])
@@ -35,12 +51,17 @@ class Dribble(Fault):
 
 @register
 class NoNewline(Fault):
-    """Write the response without its newline, then stall every later write."""
+    """Write the response without what ends it (stdio: the newline; HTTP: the SSE event's
+    blank line; WebSocket: the final fragment), then stall every later write."""
     name, stage = "no_newline", "write"
 
     def apply(self, line, channel):
+        fragments = getattr(channel, "send_fragments", None)
+        if fragments is not None:
+            fragments(line, max(1, len(line)), 0, stall=True)
+            return
         with channel.lock:
-            channel.write_raw(line)
+            channel.write_raw(channel.frame(line)[:-1])
             threading.Event().wait()
 
 

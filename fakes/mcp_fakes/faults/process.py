@@ -48,7 +48,8 @@ class CrashMidWrite(Fault):
     name, stage, params = "crash_mid_write", "write", {"code": 1, "fraction": 0.5}
 
     def apply(self, line, channel):
-        channel.write_raw(line[: max(1, int(len(line) * self.fraction))])
+        data = channel.frame(line)
+        channel.write_raw(data[: max(1, int(len(data) * self.fraction))])
         _die(self.code)
 
 
@@ -123,5 +124,5 @@ class StdoutNoise(Fault):
 
     def apply(self, line, channel):
         with channel.lock:
-            channel.write_raw(self.text.encode() + b"\n")
+            channel.write_raw(channel.frame(self.text.encode()))
             channel.send_line(line)
