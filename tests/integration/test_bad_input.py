@@ -64,14 +64,16 @@ def test_unknown_method_is_method_not_found(echo_proxy):
     still_serving(client)
 
 
-def test_requests_before_initialize_are_refused_but_ping_works(start_proxy, mcp_fake):
+def test_requests_with_no_era_are_refused_but_ping_works(start_proxy, mcp_fake):
+    # Neither initialize (handshake era) nor a protocol version in _meta (stateless era):
+    # -32602, as the 2026-07-28 revision asks for a request missing its version.
     echo = mcp_fake("echo")
     proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")],
                                 initialize=False)
     assert client.request("ping")["result"] == {}
     r = client.request("tools/list")
-    assert r["error"]["code"] == -32600
-    assert r["error"]["data"]["reason"] == "not_initialized"
+    assert r["error"]["code"] == -32602
+    assert r["error"]["data"]["reason"] == "missing_protocol_version"
     assert echo.record() == []  # the upstream was not even started
     client.initialize()
     assert "result" in client.request("tools/list")

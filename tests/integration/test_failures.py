@@ -1,6 +1,8 @@
 """Timeouts and upstream failures (issue 2): the client always gets an answer that blames
 the right party; upstream errors and isError results pass through unchanged."""
 
+import pytest
+
 from fasterapi.mcp import ProxyRoute
 
 from support.proxy_helpers import upstream_for
@@ -31,12 +33,16 @@ def test_request_timeout_answers_the_client_and_cancels_upstream(start_proxy, mc
     assert proxy.get_stats().failed_requests == 1
 
 
-def test_connect_timeout_bounds_start_and_initialize(start_proxy, mcp_fake):
-    fake = mcp_fake("echo", faults=["slow_initialize ms=60000"])
+@pytest.mark.parametrize("faults, handshake", [
+    (["slow_initialize method=server/discover ms=60000"], "server/discover"),
+    (["error method=server/discover code=-32601", "slow_initialize ms=60000"], "initialize"),
+], ids=["stateless-probe", "handshake"])
+def test_connect_timeout_bounds_start_and_initialize(start_proxy, mcp_fake, faults, handshake):
+    fake = mcp_fake("echo", faults=faults)
     proxy, client = start_proxy([upstream_for(fake, "sleepy", connect_timeout_ms=5000)],
                                 [ProxyRoute(upstream_name="sleepy")], manual_clock=True)
     rid = client.start_request("tools/call", {"name": "echo", "arguments": {"text": "x"}})
-    assert fake.control.wait_for(method="initialize")
+    assert fake.control.wait_for(method=handshake)
     proxy.advance_clock(5000)
     r = client.wait_response(rid)
     assert r["error"]["code"] == -32001

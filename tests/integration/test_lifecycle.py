@@ -32,7 +32,7 @@ def test_capabilities_name_only_what_is_routed(start_proxy, mcp_fake):
     proxy, client = start_proxy([upstream_for(math, "math")],
                                 [ProxyRoute(upstream_name="math", tool_pattern="math_*")], initialize=False)
     caps = client.initialize()["result"]["capabilities"]
-    assert caps == {"tools": {"listChanged": True}}
+    assert caps == {"tools": {"listChanged": True}, "logging": {}}
 
 
 def test_server_discover_is_answered_by_the_proxy(start_proxy, mcp_fake):
@@ -44,14 +44,37 @@ def test_server_discover_is_answered_by_the_proxy(start_proxy, mcp_fake):
     assert "tools" in r["result"]["capabilities"]
 
 
-def test_each_upstream_connection_is_initialized_before_use(start_proxy, mcp_fake):
+def received_methods(fake):
+    return [m["msg"]["method"] for m in fake.record() if m["dir"] == "in" and "method" in m["msg"]]
+
+
+def sent_call(fake):
+    return next(m["msg"] for m in fake.record() if m["dir"] == "in" and m["msg"].get("method") == "tools/call")
+
+
+def test_a_stateless_upstream_is_probed_with_discover_and_needs_no_handshake(start_proxy, mcp_fake):
     echo = mcp_fake("echo")
     proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")])
+    r = client.request("tools/call", {"name": "echo", "arguments": {"text": "a"}})
+    assert "resultType" not in r["result"]  # a handshake-era client sees its own era
+    received = received_methods(echo)
+    assert received[0] == "server/discover" and "initialize" not in received
+    meta = sent_call(echo)["params"]["_meta"]
+    assert meta["io.modelcontextprotocol/protocolVersion"] == "2026-07-28"
+    assert meta["io.modelcontextprotocol/clientCapabilities"] == {}
+
+
+def test_a_handshake_upstream_is_initialized_before_use(start_proxy, mcp_fake):
+    # The probe fails (any error code will do) and the proxy falls back to initialize.
+    echo = mcp_fake("echo", faults=["error method=server/discover code=-32000"])
+    proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")])
     client.request("tools/call", {"name": "echo", "arguments": {"text": "a"}})
-    received = [m["msg"]["method"] for m in echo.record() if m["dir"] == "in" and "method" in m["msg"]]
-    assert received[:3] == ["initialize", "notifications/initialized", "tools/call"]
+    client.request("tools/call", {"name": "echo", "arguments": {"text": "b"}})
+    assert received_methods(echo)[:4] == ["server/discover", "initialize", "notifications/initialized", "tools/call"]
+    assert received_methods(echo).count("server/discover") == 1  # probed once, remembered
     init = next(m["msg"] for m in echo.record() if m["dir"] == "in" and m["msg"].get("method") == "initialize")
     assert init["params"]["protocolVersion"] == "2025-11-25"
+    assert "_meta" not in sent_call(echo)["params"]
 
 
 def test_client_ids_come_back_exactly_as_sent(start_proxy, mcp_fake):

@@ -106,10 +106,15 @@ def test_completion_and_subscriptions_are_routed(start_proxy, mcp_fake):
     assert "result" in r, r
     assert len(data.calls(method="completion/complete")) == 1
     r = client.request("resources/subscribe", {"uri": "data://users"})
-    assert "result" in r, r
-    assert len(data.calls(method="resources/subscribe")) == 1
+    assert r["result"] == {}
+    # The data fake speaks the stateless era: the subscription joins the proxy's one
+    # subscriptions/listen stream on it (the handshake era is in tests/protocol).
+    listens = data.control.wait_for(method="subscriptions/listen", count=2)
+    assert listens[-1]["msg"]["params"]["notifications"]["resourceSubscriptions"] == ["data://users"]
     r = client.request("resources/unsubscribe", {"uri": "data://users"})
-    assert len(data.calls(method="resources/unsubscribe")) == 1
+    assert r["result"] == {}
+    listens = data.control.wait_for(method="subscriptions/listen", count=3)
+    assert "resourceSubscriptions" not in listens[-1]["msg"]["params"]["notifications"]
 
 
 def test_stats_count_requests_per_upstream_and_tool(start_proxy, mcp_fake):

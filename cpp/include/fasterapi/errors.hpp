@@ -14,4 +14,8 @@ inline constexpr int kUpstreamUnavailable = -32001;  // spawn/initialize failed,
 inline constexpr int kUpstreamTimeout = -32003;      // request_timeout_ms elapsed
 inline constexpr int kShuttingDown = -32005;         // the proxy is stopping
 
+// Defined by the MCP 2026-07-28 revision.
+inline constexpr int kMissingCapability = -32021;           // a request needs an undeclared capability
+inline constexpr int kUnsupportedProtocolVersion = -32022;  // data.supported lists ours
+
 }  // namespace fasterapi::errors

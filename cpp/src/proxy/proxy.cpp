@@ -25,6 +25,11 @@ Proxy::Proxy(ProxySettings settings) : settings_(std::move(settings)) {
   }
   stats_.upstream_requests.assign(settings_.upstreams.size(), 0);
   hooks_.on_notification = [this](size_t u, json::object& msg) { on_upstream_notification(u, msg); };
+  hooks_.on_server_request = [this](size_t u, int session, std::weak_ptr<UpstreamConnection> conn,
+                                    json::object& request) {
+    auto it = sessions_.find(session);
+    if (it != sessions_.end()) it->second->on_server_request(u, std::move(conn), request);
+  };
   hooks_.count = [this](const std::string& counter) { stats_.counters[counter]++; };
   hooks_.on_connection_closed = [this] { maybe_finish_shutdown(); };
 }
@@ -49,9 +54,12 @@ void Proxy::start() {
   // A write to a vanished peer must be an error, never a process-killing signal.
   struct sigaction old {};
   if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
-  for (size_t i = 0; i < settings_.upstreams.size(); ++i)
+  for (size_t i = 0; i < settings_.upstreams.size(); ++i) {
     upstreams_.push_back(std::make_unique<Upstream>(io_, settings_.upstreams[i], i, *clock_, manual_clock_,
                                                     settings_.max_message_bytes, hooks_));
+    upstreams_.back()->set_listen_kinds(routes_.serves(i, policy::Kind::Tool), routes_.serves(i, policy::Kind::Prompt),
+                                        routes_.serves(i, policy::Kind::Resource));
+  }
   work_.emplace(io_.get_executor());
   boost::asio::post(io_, [this] {
     for (auto& u : upstreams_)
@@ -110,6 +118,42 @@ void Proxy::session_closed(int id) {
     sessions_.erase(id);
     maybe_finish_shutdown();
   });
+}
+
+bool Proxy::subscription_acquire(size_t upstream, const std::string& uri) {
+  return upstream_subscriptions_[{upstream, uri}]++ == 0;
+}
+
+bool Proxy::subscription_release(size_t upstream, const std::string& uri) {
+  auto it = upstream_subscriptions_.find({upstream, uri});
+  if (it == upstream_subscriptions_.end()) return false;
+  if (--it->second > 0) return false;
+  upstream_subscriptions_.erase(it);
+  return true;
+}
+
+void Proxy::send_internal(size_t upstream, std::string_view method, json::object params) {
+  if (shutting_down_) return;  // the upstream goes away with whatever it held
+  json::object msg;
+  msg["jsonrpc"] = "2.0";
+  msg["method"] = method;
+  msg["params"] = std::move(params);
+  const std::string what(method);
+  const std::string name = upstreams_[upstream]->settings().name;
+  upstreams_[upstream]->send(msg, [what, name](Outcome& o) {
+    if (!o.response || o.response->contains("error"))
+      log::warn("proxy", "upstream '" + name + "': " + what + " failed");
+  });
+}
+
+void Proxy::update_log_level() {
+  int rank = -1;
+  for (auto& [id, s] : sessions_)
+    if (s->log_rank() >= 0 && (rank < 0 || s->log_rank() < rank)) rank = s->log_rank();
+  if (rank == log_rank_ || rank < 0) return;  // with no listener left, upstreams keep their level
+  log_rank_ = rank;
+  static constexpr const char* kNames[] = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+  for (auto& u : upstreams_) u->set_log_level(kNames[rank]);
 }
 
 void Proxy::request_stop() {
@@ -209,34 +253,6 @@ void Proxy::advance_clock_ms(int64_t ms) {
     for (auto& u : upstreams_) u->sweep(now);
     return 0;
   });
-}
-
-void Proxy::on_upstream_notification(size_t u, json::object& msg) {
-  const std::string_view method = protocol::string_at(msg, "method");
-  const std::string& name = settings_.upstreams[u].name;
-  if (method == "notifications/tools/list_changed" || method == "notifications/prompts/list_changed" ||
-      method == "notifications/resources/list_changed") {
-    // The merged list changed too: tell every client (the proxy declares listChanged).
-    const std::string line = protocol::notification_line(method, {});
-    for (auto& [id, s] : sessions_)
-      if (s->initialized()) s->notify(line);
-    return;
-  }
-  if (method == "notifications/resources/updated") {
-    auto* params = protocol::params_of(msg);
-    const std::string uri(params ? protocol::string_at(*params, "uri") : "");
-    if (uri.empty()) return;
-    std::string line = protocol::to_line(msg);
-    for (auto& [id, s] : sessions_)
-      if (s->subscribed(uri)) s->notify(line);
-    return;
-  }
-  if (method == "notifications/message") {
-    auto* params = protocol::params_of(msg);
-    log::info("upstream " + name, params ? json::serialize(*params) : "");
-    return;
-  }
-  log::debug("proxy", "upstream '" + name + "': dropped notification " + std::string(method));
 }
 
 }  // namespace fasterapi::proxy

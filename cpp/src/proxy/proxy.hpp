@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "fasterapi/clock.hpp"
@@ -51,8 +52,22 @@ class Proxy {
   void session_closed(int id);
   void request_stop();  // from the loop thread
 
+  // Progress tokens: the proxy gives each forwarded request its own token (unique across
+  // every request in flight on every connection) and maps progress back to the client's.
+  uint64_t progress_register(std::weak_ptr<ClientSession> session, json::value client_token);
+  void progress_release(uint64_t token);
+  // Resource subscriptions held upstream, counted across clients: true for the first
+  // subscriber (subscribe upstream) and the last to leave (unsubscribe upstream).
+  bool subscription_acquire(size_t upstream, const std::string& uri);
+  bool subscription_release(size_t upstream, const std::string& uri);
+  // A request of the proxy's own (no client waits for it).
+  void send_internal(size_t upstream, std::string_view method, json::object params);
+  // A session's logging/setLevel changed: upstreams get the most verbose level asked for.
+  void update_log_level();
+
  private:
   void on_upstream_notification(size_t upstream, json::object& msg);
+  void on_progress(json::object& msg);
   void begin_shutdown();
   void maybe_finish_shutdown();
   template <typename F>
@@ -71,6 +86,16 @@ class Proxy {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::unique_ptr<Upstream>> upstreams_;
   std::map<int, std::shared_ptr<ClientSession>> sessions_;
+  struct ProgressRoute {
+    std::weak_ptr<ClientSession> session;
+    json::value client_token;
+    double last = -1;
+    bool seen = false;
+  };
+  std::unordered_map<uint64_t, ProgressRoute> progress_;
+  uint64_t next_progress_ = 1;
+  std::map<std::pair<size_t, std::string>, int> upstream_subscriptions_;
+  int log_rank_ = -1;
   int next_session_ = 1;
   bool shutting_down_ = false;
 

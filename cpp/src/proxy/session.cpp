@@ -6,6 +6,7 @@
 #include "fasterapi/errors.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/list_cursor.hpp"
+#include "protocol/meta.hpp"
 #include "protocol/versions.hpp"
 #include "proxy/list_merge.hpp"
 #include "proxy/proxy.hpp"
@@ -71,6 +72,31 @@ bool is_routed(std::string_view m) {
          m == "resources/subscribe" || m == "resources/unsubscribe" || m == "completion/complete";
 }
 
+json::array supported_stateless_versions() {
+  json::array a;
+  for (auto v : protocol::kStatelessVersions) a.emplace_back(v);
+  return a;
+}
+
+// The capability a server-to-client request needs the client to have declared.
+std::string_view capability_for(std::string_view method) {
+  if (method == "sampling/createMessage") return "sampling";
+  if (method == "elicitation/create") return "elicitation";
+  if (method == "roots/list") return "roots";
+  return {};
+}
+
+// Stateless era: every result says what it is; a handshake-era upstream's does not.
+void mark_complete(json::object& result) {
+  if (!result.contains("resultType")) result["resultType"] = "complete";
+}
+
+// Handshake era: "complete" is what a result always was; the marker is the other era's.
+void unmark_complete(json::object& result) {
+  auto it = result.find("resultType");
+  if (it != result.end() && it->value().is_string() && it->value().get_string() == "complete") result.erase(it);
+}
+
 }  // namespace
 
 ClientSession::ClientSession(Proxy& proxy, int id, int read_fd, int write_fd, bool stop_when_closed)
@@ -116,6 +142,11 @@ void ClientSession::reply_error(const json::value& id, int code, std::string_vie
   reply(protocol::error_line(id, code, message, std::move(data)));
 }
 
+void ClientSession::reply_result(const json::value& id, json::object result, bool stateless) {
+  if (stateless) mark_complete(result);
+  reply(protocol::result_line(id, std::move(result)));
+}
+
 void ClientSession::on_line(std::string_view line) {
   boost::system::error_code ec;
   json::value msg = json::parse(line, ec);
@@ -131,10 +162,7 @@ void ClientSession::on_line(std::string_view line) {
   switch (env.type) {
     case protocol::MessageType::Request: on_request(*env.obj, env.method, *env.id); return;
     case protocol::MessageType::Notification: on_notification(*env.obj, env.method); return;
-    case protocol::MessageType::Response:
-      // Answers to server-to-client requests: the proxy sends none yet.
-      log::debug("session", "ignored a response from the client");
-      return;
+    case protocol::MessageType::Response: on_response(*env.obj, *env.id); return;
     case protocol::MessageType::Invalid: {
       json::object d;
       d["reason"] = env.invalid_reason;
@@ -159,36 +187,127 @@ void ClientSession::on_notification(json::object& msg, std::string_view method) 
     auto* params = protocol::params_of(msg);
     auto* rid = params ? params->if_contains("requestId") : nullptr;
     if (!rid || !protocol::valid_id(*rid)) return;
-    auto it = in_flight_.find(id_key(*rid));
+    const std::string key = id_key(*rid);
+    if (listens_.count(key)) return end_listen(key, false);  // a listen stream ends silently
+    auto it = in_flight_.find(key);
     if (it == in_flight_.end()) return;  // finished already, or never forwarded: nothing to do
-    Ticket t = it->second;
+    InFlight f = it->second;
     in_flight_.erase(it);
+    if (f.progress_token) proxy_.progress_release(f.progress_token);
     std::string reason(params ? protocol::string_at(*params, "reason") : "");
-    if (auto conn = t.connection.lock()) conn->cancel(t.id, reason.empty() ? "cancelled by client" : reason);
+    if (auto conn = f.ticket.connection.lock())
+      conn->cancel(f.ticket.id, reason.empty() ? "cancelled by client" : reason);
     proxy_.stats().counters["cancelled_by_client"]++;
     end_request();
+    return;
+  }
+  if (method == "notifications/roots/list_changed") {
+    // Only the session's own connections asked this client for roots.
+    for (size_t u = 0; u < proxy_.upstream_count(); ++u) proxy_.upstream(u).notify_session(id_, msg);
     return;
   }
   log::debug("session", "ignored notification " + std::string(method));
 }
 
+void ClientSession::on_response(json::object& msg, const json::value& id) {
+  // An answer to a server-to-client request: back to the connection that asked, with
+  // the upstream's own id.
+  uint64_t key = id.is_uint64() ? id.get_uint64() : id.is_int64() && id.get_int64() > 0 ? id.get_int64() : 0;
+  auto it = key ? server_requests_.find(key) : server_requests_.end();
+  if (it == server_requests_.end()) {
+    log::debug("session", "ignored a response with an unknown id from the client");
+    return;
+  }
+  ServerRequest r = std::move(it->second);
+  server_requests_.erase(it);
+  msg["id"] = r.upstream_id;
+  if (auto conn = r.conn.lock()) conn->write_message(msg);
+}
+
+void ClientSession::on_server_request(size_t upstream, std::weak_ptr<UpstreamConnection> conn,
+                                      json::object& request) {
+  const std::string_view method = protocol::string_at(request, "method");
+  const std::string_view cap = capability_for(method);
+  if (cap.empty() || !declare_.contains(cap)) {
+    json::object d;
+    d["method"] = method;
+    d["reason"] = cap.empty() ? "not_supported" : "capability_not_declared";
+    if (auto c = conn.lock())
+      c->write_message(json::parse(protocol::error_line(request["id"], errors::kMethodNotFound,
+                                                        "The client did not declare this capability",
+                                                        std::move(d)))
+                           .as_object());
+    return;
+  }
+  const uint64_t ours = next_server_request_++;
+  server_requests_[ours] = ServerRequest{std::move(conn), request["id"]};
+  request["id"] = ours;
+  proxy_.stats().counters["server_requests"]++;
+  (void)upstream;
+  reply(protocol::to_line(request));
+}
+
 void ClientSession::on_request(json::object& msg, std::string_view method, const json::value& id) {
   if (method == "initialize") return handle_initialize(id, protocol::params_of(msg));
-  if (method == "ping") return reply(protocol::result_line(id, json::object()));
+  json::object* params = protocol::params_of(msg);
+  const json::object* meta = protocol::meta_of_params(params);
+  const std::string_view version = meta ? protocol::string_at(*meta, protocol::kMetaProtocolVersion) : "";
+  const bool stateless = !version.empty();
   if (method == "server/discover") return handle_discover(id);
-  if (!initialize_answered_) {
+  if (method == "ping") return reply_result(id, json::object(), stateless);
+  int log_rank = -1;
+  if (stateless) {
+    if (!protocol::is_stateless_version(version)) {
+      json::object d;
+      d["supported"] = supported_stateless_versions();
+      d["requested"] = version;
+      return reply_error(id, errors::kUnsupportedProtocolVersion, "Unsupported protocol version", std::move(d));
+    }
+    auto* caps = meta->if_contains(protocol::kMetaClientCapabilities);
+    if (!caps || !caps->is_object()) {
+      json::object d;
+      d["reason"] = "missing_client_capabilities";
+      d["detail"] = std::string("params._meta must carry ") + std::string(protocol::kMetaClientCapabilities);
+      return reply_error(id, errors::kInvalidParams, "Invalid params: clientCapabilities missing from _meta",
+                         std::move(d));
+    }
+    if (auto* lvl = meta->if_contains(protocol::kMetaLogLevel); lvl && lvl->is_string())
+      log_rank = protocol::log_level_rank(lvl->get_string());
+  } else if (!initialize_answered_) {
     json::object d;
-    d["reason"] = "not_initialized";
+    d["reason"] = "missing_protocol_version";
     d["method"] = method;
-    return reply_error(id, errors::kInvalidRequest, "Session not initialized: send initialize first", std::move(d));
+    d["detail"] = std::string("send initialize first (handshake era), or name the protocol version in params._meta.") +
+                  std::string(protocol::kMetaProtocolVersion) + " (stateless era)";
+    return reply_error(id, errors::kInvalidParams, "Invalid params: no protocol version (not initialized)",
+                       std::move(d));
   }
-  if (in_flight_.count(id_key(id))) {
+  const std::string key = id_key(id);
+  if (in_flight_.count(key) || listens_.count(key)) {
     json::object d;
     d["reason"] = "duplicate_id";
     return reply_error(id, errors::kInvalidRequest, "Request id is already in use by a request in flight", std::move(d));
   }
-  if (const ListSpec* spec = find_list_spec(method)) return handle_list(*spec, id, protocol::params_of(msg));
-  if (is_routed(method)) {
+  if (const ListSpec* spec = find_list_spec(method)) return handle_list(*spec, id, params, stateless);
+  if (method == "logging/setLevel") return handle_set_level(id, params, stateless);
+  if (method == "subscriptions/listen") {
+    if (!stateless) {
+      json::object d;
+      d["method"] = method;
+      d["reason"] = "stateless_era_only";
+      return reply_error(id, errors::kMethodNotFound, "Method not found", std::move(d));
+    }
+    return handle_listen(id, params);
+  }
+  if (is_routed(method)) return handle_routed(msg, method, id, stateless, log_rank);
+  json::object d;
+  d["method"] = method;
+  reply_error(id, errors::kMethodNotFound, "Method not found", std::move(d));
+}
+
+void ClientSession::handle_routed(json::object& msg, std::string_view method, const json::value& id,
+                                  bool stateless, int log_rank) {
+  {
     Target t;
     if (const char* bad = find_target(method, protocol::params_of(msg), t)) {
       json::object d;
@@ -216,17 +335,34 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
       if (!strip_prefix(prefix, t.name, inner)) return no_route("name_lacks_upstream_prefix");
       *t.name_slot = inner;
     }
-    if (method == "resources/subscribe") subscriptions_.insert(t.name);
-    if (method == "resources/unsubscribe") subscriptions_.erase(t.name);
+    if (method == "resources/subscribe" || method == "resources/unsubscribe")
+      return handle_subscription(msg, method, id, stateless, t.name, u);
     return forward_to(u, t.kind == policy::Kind::Tool && method == "tools/call" ? t.name : std::string(),
-                      msg, id);
+                      msg, id, stateless, log_rank);
   }
-  json::object d;
-  d["method"] = method;
-  reply_error(id, errors::kMethodNotFound, "Method not found", std::move(d));
 }
 
-void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, const json::value& id) {
+void ClientSession::handle_subscription(json::object& msg, std::string_view method, const json::value& id,
+                                        bool stateless, const std::string& uri, size_t u) {
+  // Clients share upstream subscriptions: only the first subscriber and the last to leave
+  // reach the upstream; the others are answered here.
+  if (method == "resources/subscribe") {
+    if (subscriptions_.count(uri) || !proxy_.subscription_acquire(u, uri)) {
+      subscriptions_[uri] = u;
+      return reply_result(id, json::object(), stateless);
+    }
+    subscriptions_[uri] = u;
+  } else {
+    auto it = subscriptions_.find(uri);
+    if (it == subscriptions_.end()) return reply_result(id, json::object(), stateless);
+    subscriptions_.erase(it);
+    if (!proxy_.subscription_release(u, uri)) return reply_result(id, json::object(), stateless);
+  }
+  forward_to(u, std::string(), msg, id, stateless, -1);
+}
+
+void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, const json::value& id,
+                               bool stateless, int log_rank) {
   Stats& st = proxy_.stats();
   Upstream& up = proxy_.upstream(u);
   st.total_requests++;
@@ -235,6 +371,13 @@ void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, co
   begin_request();
   const std::string key = id_key(id);
   const int64_t started = proxy_.clock().now_us();
+  uint64_t progress_token = 0;
+  if (json::object* meta = protocol::meta_of(msg)) {
+    if (auto* tok = meta->if_contains("progressToken"); tok && protocol::valid_id(*tok)) {
+      progress_token = proxy_.progress_register(weak_from_this(), *tok);
+      *tok = progress_token;
+    }
+  }
   std::weak_ptr<ClientSession> weak = weak_from_this();
   Proxy* proxy = &proxy_;
   // Only built when request logging is on: nothing extra on the path otherwise.
@@ -242,16 +385,26 @@ void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, co
   if (proxy_.settings().enable_request_logging)
     what = std::string(protocol::string_at(msg, "method")) + (tool.empty() ? "" : " " + tool) + " -> " +
            up.settings().name;
-  Ticket t = up.send(msg, [weak, proxy, id, key, started, what = std::move(what)](Outcome& o) {
+  SendOptions opt;
+  if (!stateless && !declare_.empty()) {
+    opt.session = id_;
+    opt.declare = &declare_;
+  }
+  Ticket t = up.send(msg, [weak, proxy, id, key, started, stateless, progress_token, what = std::move(what)](Outcome& o) {
     Stats& st = proxy->stats();
     const int64_t latency = proxy->clock().now_us() - started;
     if (!what.empty()) log_request(what, latency, o);
+    if (progress_token) proxy->progress_release(progress_token);
     auto self = weak.lock();
     if (self) self->in_flight_.erase(key);
     if (o.response) {
       st.record_outcome(o.response->contains("result"), latency);
       if (!self) return;
       (*o.response)["id"] = id;
+      if (auto* r = o.response->if_contains("result"); r && r->is_object()) {
+        if (stateless) mark_complete(r->get_object());
+        else unmark_complete(r->get_object());
+      }
       std::string line = protocol::to_line(*o.response);
       self->reply(line);
     } else {
@@ -260,8 +413,8 @@ void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, co
       self->reply_error(id, o.code, o.message, std::move(o.data));
     }
     if (self) self->end_request();
-  });
-  if (t.id != 0) in_flight_[key] = t;
+  }, opt);
+  if (t.id != 0) in_flight_[key] = InFlight{t, u, log_rank, progress_token};
 }
 
 void ClientSession::handle_initialize(const json::value& id, json::object* params) {
@@ -275,6 +428,10 @@ void ClientSession::handle_initialize(const json::value& id, json::object* param
   // Negotiation: the client's version if we speak it, else our latest (the client decides).
   protocol_version_ = protocol::is_handshake_version(requested) ? std::string(requested)
                                                                 : std::string(protocol::kLatestHandshakeVersion);
+  declare_.clear();
+  if (auto* caps = params->if_contains("capabilities"); caps && caps->is_object())
+    for (std::string_view c : {"sampling", "elicitation", "roots"})
+      if (auto* v = caps->get_object().if_contains(c)) declare_[c] = *v;
   json::object result;
   result["protocolVersion"] = protocol_version_;
   result["capabilities"] = capabilities();
@@ -287,10 +444,9 @@ void ClientSession::handle_initialize(const json::value& id, json::object* param
 }
 
 void ClientSession::handle_discover(const json::value& id) {
-  // The stateless 2026-07-28 era is not served yet: listing only handshake-era versions
-  // tells a client in auto mode to fall back to initialize.
+  // Both eras on one endpoint: stateless versions first (newest), then the handshake ones.
   json::object result;
-  json::array versions;
+  json::array versions = supported_stateless_versions();
   for (auto it = protocol::kHandshakeVersions.rbegin(); it != protocol::kHandshakeVersions.rend(); ++it)
     versions.emplace_back(*it);
   result["supportedVersions"] = std::move(versions);
@@ -299,7 +455,142 @@ void ClientSession::handle_discover(const json::value& id) {
   info["name"] = proxy_.settings().name;
   info["version"] = proxy_.settings().version;
   result["serverInfo"] = std::move(info);
-  reply(protocol::result_line(id, std::move(result)));
+  // The routes decide the capabilities, not the caller: any client may reuse the answer.
+  result["cacheScope"] = "public";
+  result["ttlMs"] = 0;
+  reply_result(id, std::move(result), true);
+}
+
+void ClientSession::handle_set_level(const json::value& id, json::object* params, bool stateless) {
+  const std::string_view level = params ? protocol::string_at(*params, "level") : "";
+  const int rank = protocol::log_level_rank(level);
+  if (rank < 0) {
+    json::object d;
+    d["reason"] = "invalid_params";
+    d["detail"] = "params.level must be one of debug, info, notice, warning, error, critical, alert, emergency";
+    return reply_error(id, errors::kInvalidParams, "Invalid params: unknown logging level", std::move(d));
+  }
+  log_rank_ = rank;
+  proxy_.update_log_level();
+  reply_result(id, json::object(), stateless);
+}
+
+void ClientSession::handle_listen(const json::value& id, json::object* params) {
+  auto* filter_v = params ? params->if_contains("notifications") : nullptr;
+  if (!filter_v || !filter_v->is_object()) {
+    json::object d;
+    d["reason"] = "invalid_params";
+    d["detail"] = "params.notifications must be an object";
+    return reply_error(id, errors::kInvalidParams, "Invalid params: notifications filter missing", std::move(d));
+  }
+  const json::object& filter = filter_v->get_object();
+  auto wants = [&](std::string_view key) {
+    auto* v = filter.if_contains(key);
+    return v && v->is_bool() && v->get_bool();
+  };
+  const auto& routes = proxy_.routes();
+  Listen l;
+  l.id = id;
+  // Agree only to what the proxy can deliver (what it routes).
+  l.tools = wants("toolsListChanged") && routes.any_route_for(policy::Kind::Tool);
+  l.prompts = wants("promptsListChanged") && routes.any_route_for(policy::Kind::Prompt);
+  l.resources = wants("resourcesListChanged") && routes.any_route_for(policy::Kind::Resource);
+  json::object agreed;
+  if (l.tools) agreed["toolsListChanged"] = true;
+  if (l.prompts) agreed["promptsListChanged"] = true;
+  if (l.resources) agreed["resourcesListChanged"] = true;
+  if (auto* uris = filter.if_contains("resourceSubscriptions"); uris && uris->is_array()) {
+    json::array kept;
+    for (auto& v : uris->get_array()) {
+      if (!v.is_string()) continue;
+      const std::string uri(v.get_string());
+      const int r = routes.match(policy::Kind::Resource, uri);
+      if (r < 0) continue;
+      const size_t u = routes.routes()[r].upstream;
+      l.uris.emplace_back(uri, u);
+      kept.emplace_back(uri);
+      if (proxy_.subscription_acquire(u, uri)) {
+        json::object p;
+        p["uri"] = uri;
+        proxy_.send_internal(u, "resources/subscribe", std::move(p));
+      }
+    }
+    agreed["resourceSubscriptions"] = std::move(kept);
+  }
+  json::object ack;
+  ack["notifications"] = std::move(agreed);
+  json::object meta;
+  meta[protocol::kMetaSubscriptionId] = id;
+  ack["_meta"] = std::move(meta);
+  listens_[id_key(id)] = std::move(l);
+  reply(protocol::notification_line("notifications/subscriptions/acknowledged", std::move(ack)));
+}
+
+void ClientSession::end_listen(const std::string& key, bool send_result) {
+  auto it = listens_.find(key);
+  if (it == listens_.end()) return;
+  Listen l = std::move(it->second);
+  listens_.erase(it);
+  for (auto& [uri, u] : l.uris) {
+    if (proxy_.subscription_release(u, uri)) {
+      json::object p;
+      p["uri"] = uri;
+      proxy_.send_internal(u, "resources/unsubscribe", std::move(p));
+    }
+  }
+  if (send_result) {
+    json::object result;
+    json::object meta;
+    meta[protocol::kMetaSubscriptionId] = l.id;
+    result["_meta"] = std::move(meta);
+    reply_result(l.id, std::move(result), true);
+  }
+}
+
+namespace {
+std::string with_subscription_id(std::string_view method, const json::object* params, const json::value& sid) {
+  json::object p = params ? *params : json::object();
+  json::object meta;
+  if (auto* m = p.if_contains("_meta"); m && m->is_object()) meta = m->get_object();
+  meta[protocol::kMetaSubscriptionId] = sid;
+  p["_meta"] = std::move(meta);
+  return protocol::notification_line(method, std::move(p));
+}
+}  // namespace
+
+void ClientSession::deliver_list_changed(std::string_view method, policy::Kind kind) {
+  if (initialized_) reply(protocol::notification_line(method, {}));
+  for (auto& [key, l] : listens_) {
+    const bool wanted = kind == policy::Kind::Tool ? l.tools : kind == policy::Kind::Prompt ? l.prompts : l.resources;
+    if (wanted) reply(with_subscription_id(method, nullptr, l.id));
+  }
+}
+
+void ClientSession::deliver_resource_updated(const json::object& params, const std::string& uri) {
+  if (subscriptions_.count(uri)) {
+    json::object p = params;
+    if (auto* m = p.if_contains("_meta"); m && m->is_object()) {
+      m->get_object().erase(protocol::kMetaSubscriptionId);
+      if (m->get_object().empty()) p.erase("_meta");
+    }
+    reply(protocol::notification_line("notifications/resources/updated", std::move(p)));
+  }
+  for (auto& [key, l] : listens_)
+    for (auto& [u_uri, u] : l.uris)
+      if (u_uri == uri) {
+        reply(with_subscription_id("notifications/resources/updated", &params, l.id));
+        break;
+      }
+}
+
+void ClientSession::deliver_log(const json::object& notification, size_t upstream, int level_rank) {
+  // Handshake era: the level this client set. Stateless era: a request of this client in
+  // flight on that upstream asked for this level (a log line names no request, so every
+  // such client gets it).
+  bool wanted = log_rank_ >= 0 && level_rank >= log_rank_;
+  for (auto it = in_flight_.begin(); !wanted && it != in_flight_.end(); ++it)
+    wanted = it->second.upstream == upstream && it->second.log_rank >= 0 && level_rank >= it->second.log_rank;
+  if (wanted) reply(protocol::to_line(notification));
 }
 
 json::object ClientSession::capabilities() const {
@@ -317,6 +608,8 @@ json::object ClientSession::capabilities() const {
   }
   if (routes.any_route_for(policy::Kind::Prompt) || routes.any_route_for(policy::Kind::Resource))
     caps["completions"] = json::object();
+  // The proxy takes logging/setLevel itself and passes upstream log messages on.
+  caps["logging"] = json::object();
   return caps;
 }
 
@@ -330,10 +623,31 @@ struct ListFanout {
   std::vector<std::string> failures;  // "" when that page succeeded
   size_t remaining;
   int64_t started_us;
+  bool stateless = false;
 };
+
+// Stateless-era caching hints over several upstreams' pages: the shortest ttlMs, and
+// "private" if any page is private or gives no scope (an unknown scope is not public).
+void merge_cache_hints(const std::vector<json::object>& pages, const std::vector<std::string>& failures,
+                       json::object& result) {
+  int64_t ttl = -1;
+  bool is_private = false;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    if (!failures[i].empty()) continue;
+    int64_t page_ttl = 0;
+    if (auto* t = pages[i].if_contains("ttlMs"); t && (t->is_int64() || t->is_uint64()))
+      page_ttl = t->is_int64() ? std::max<int64_t>(0, t->get_int64()) : static_cast<int64_t>(t->get_uint64());
+    ttl = ttl < 0 ? page_ttl : std::min(ttl, page_ttl);
+    auto* sc = pages[i].if_contains("cacheScope");
+    if (!sc || !sc->is_string() || sc->get_string() != "public") is_private = true;
+  }
+  result["ttlMs"] = ttl < 0 ? 0 : ttl;
+  result["cacheScope"] = is_private ? "private" : "public";
+}
 }  // namespace
 
-void ClientSession::handle_list(const ListSpec& spec, const json::value& id, json::object* params) {
+void ClientSession::handle_list(const ListSpec& spec, const json::value& id, json::object* params,
+                                bool stateless) {
   const size_t n = proxy_.upstream_count();
   std::vector<protocol::PendingPage> pages;
   if (params) {
@@ -356,7 +670,11 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
     proxy_.stats().record_outcome(true, 0);
     json::object result;
     result[spec.items_key] = json::array();
-    return reply(protocol::result_line(id, std::move(result)));
+    if (stateless) {
+      result["ttlMs"] = 0;
+      result["cacheScope"] = "public";
+    }
+    return reply_result(id, std::move(result), stateless);
   }
 
   auto fan = std::make_shared<ListFanout>();
@@ -367,6 +685,7 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
   fan->failures.resize(fan->pages.size());
   fan->remaining = fan->pages.size();
   fan->started_us = proxy_.clock().now_us();
+  fan->stateless = stateless;
   begin_request();
 
   std::weak_ptr<ClientSession> weak = weak_from_this();
@@ -423,7 +742,8 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
       meta["dev.fasterapi/unavailableUpstreams"] = std::move(unavailable);
       result["_meta"] = std::move(meta);
     }
-    self->reply(protocol::result_line(fan->id, std::move(result)));
+    if (fan->stateless) merge_cache_hints(fan->results, fan->failures, result);
+    self->reply_result(fan->id, std::move(result), fan->stateless);
     self->end_request();
   };
 
@@ -464,10 +784,29 @@ void ClientSession::on_input_closed() {
 
 void ClientSession::close() {
   if (closed_) return;
+  // Listen streams end: with their result when the proxy is the one closing.
+  std::vector<std::string> listens;
+  for (auto& [key, l] : listens_) listens.push_back(key);
+  for (auto& key : listens) end_listen(key, !input_closed_);
+  for (auto& [uri, u] : subscriptions_) {
+    if (proxy_.subscription_release(u, uri)) {
+      json::object p;
+      p["uri"] = uri;
+      proxy_.send_internal(u, "resources/unsubscribe", std::move(p));
+    }
+  }
+  subscriptions_.clear();
   closed_ = true;
-  for (auto& [key, t] : in_flight_)
-    if (auto conn = t.connection.lock()) conn->cancel(t.id, "client disconnected");
+  for (auto& [key, f] : in_flight_) {
+    if (f.progress_token) proxy_.progress_release(f.progress_token);
+    if (auto conn = f.ticket.connection.lock()) conn->cancel(f.ticket.id, "client disconnected");
+  }
   in_flight_.clear();
+  if (log_rank_ >= 0) {
+    log_rank_ = -1;
+    proxy_.update_log_level();
+  }
+  for (size_t u = 0; u < proxy_.upstream_count(); ++u) proxy_.upstream(u).release_session(id_);
   channel_->stop_reading();
   channel_->close_write_when_flushed();
   const bool stop = stop_when_closed_;

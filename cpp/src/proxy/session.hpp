@@ -1,11 +1,14 @@
 #pragma once
 // One MCP client of the proxy (a pair of fds): its lifecycle, its requests in flight, and
-// the dispatch of each message to the proxy's own handlers or to an upstream.
+// the dispatch of each message to the proxy's own handlers or to an upstream. A client
+// speaks either era: the handshake (initialize) or stateless requests that carry their
+// protocol version and capabilities in params._meta; each request says which.
 #include <boost/json.hpp>
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "policy/route_table.hpp"
 #include "proxy/upstream.hpp"
@@ -23,22 +26,55 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // Proxy shutdown: requests still in flight are answered with an error; then close.
   void close();
   void notify(const std::string& line);
-  bool initialized() const { return initialized_; }
-  bool subscribed(const std::string& uri) const { return subscriptions_.count(uri) > 0; }
   int id() const { return id_; }
 
+  // Notifications from upstreams, each delivered only where the client asked for it.
+  void deliver_list_changed(std::string_view method, policy::Kind kind);
+  void deliver_resource_updated(const json::object& params, const std::string& uri);
+  void deliver_log(const json::object& notification, size_t upstream, int level_rank);
+  // A server-to-client request on this session's own upstream connection.
+  void on_server_request(size_t upstream, std::weak_ptr<UpstreamConnection> conn, json::object& request);
+  // The most verbose logging/setLevel this (handshake-era) client asked for; -1: none.
+  int log_rank() const { return log_rank_; }
+
  private:
+  struct InFlight {
+    Ticket ticket;
+    size_t upstream = 0;
+    int log_rank = -1;            // stateless era: the request's own logLevel
+    uint64_t progress_token = 0;  // the proxy's token standing for the client's, 0: none
+  };
+  struct Listen {
+    json::value id;
+    bool tools = false, prompts = false, resources = false;
+    std::vector<std::pair<std::string, size_t>> uris;  // URI and the upstream that owns it
+  };
+  struct ServerRequest {
+    std::weak_ptr<UpstreamConnection> conn;
+    json::value upstream_id;
+  };
+
   void on_line(std::string_view line);
   void on_request(json::object& msg, std::string_view method, const json::value& id);
   void on_notification(json::object& msg, std::string_view method);
+  void on_response(json::object& msg, const json::value& id);
   void on_input_closed();
   void reply(const std::string& line);
   void reply_error(const json::value& id, int code, std::string_view message, json::object data = {});
+  void reply_result(const json::value& id, json::object result, bool stateless);
 
   void handle_initialize(const json::value& id, json::object* params);
   void handle_discover(const json::value& id);
-  void handle_list(const ListSpec& spec, const json::value& id, json::object* params);
-  void forward_to(size_t upstream, std::string tool, json::object& msg, const json::value& id);
+  void handle_set_level(const json::value& id, json::object* params, bool stateless);
+  void handle_listen(const json::value& id, json::object* params);
+  void handle_list(const ListSpec& spec, const json::value& id, json::object* params, bool stateless);
+  void handle_routed(json::object& msg, std::string_view method, const json::value& id, bool stateless,
+                     int log_rank);
+  void handle_subscription(json::object& msg, std::string_view method, const json::value& id, bool stateless,
+                           const std::string& uri, size_t upstream);
+  void forward_to(size_t upstream, std::string tool, json::object& msg, const json::value& id, bool stateless,
+                  int log_rank);
+  void end_listen(const std::string& key, bool send_result);
   json::object capabilities() const;
 
   void begin_request() { ++outstanding_; }
@@ -56,9 +92,19 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool closed_ = false;
   size_t outstanding_ = 0;
   std::string protocol_version_;
-  std::set<std::string> subscriptions_;
+  // Handshake era: what the client declared, and the part of it (sampling, elicitation,
+  // roots) the proxy declares on this session's own upstream connections.
+  json::object declare_;
+  int log_rank_ = -1;
+  // Handshake-era resources/subscribe: URI -> owning upstream.
+  std::map<std::string, size_t> subscriptions_;
+  // Stateless-era subscriptions/listen streams, by request id.
+  std::map<std::string, Listen> listens_;
   // Requests forwarded upstream, by the client's id (serialised), for cancellation.
-  std::unordered_map<std::string, Ticket> in_flight_;
+  std::unordered_map<std::string, InFlight> in_flight_;
+  // Server-to-client requests sent to the client, by the id the proxy gave them.
+  std::unordered_map<uint64_t, ServerRequest> server_requests_;
+  uint64_t next_server_request_ = 1;
 };
 
 }  // namespace fasterapi::proxy

@@ -9,6 +9,7 @@
 #include "common/log.hpp"
 #include "fasterapi/errors.hpp"
 #include "protocol/jsonrpc.hpp"
+#include "protocol/meta.hpp"
 #include "protocol/versions.hpp"
 
 namespace fasterapi::proxy {
@@ -20,6 +21,8 @@ constexpr int64_t kDrainAfterExitMs = 1000;
 // A new connection is started only when every live one has this many requests in flight.
 constexpr size_t kSpawnWhenBusy = 4;
 
+const json::object kNoCapabilities;
+
 json::object unavailable_data(const Upstream& u, const char* reason) {
   json::object d;
   d["upstream"] = u.settings().name;
@@ -30,9 +33,9 @@ json::object unavailable_data(const Upstream& u, const char* reason) {
 
 // ---- UpstreamConnection ------------------------------------------------------------
 
-UpstreamConnection::UpstreamConnection(Upstream& owner, int serial)
-    : owner_(owner), serial_(serial), pidfd_(owner.io()), timer_(owner.io()),
-      stop_timer_(owner.io()) {}
+UpstreamConnection::UpstreamConnection(Upstream& owner, int serial, int session, json::object declare)
+    : owner_(owner), serial_(serial), session_(session), declare_(std::move(declare)), pidfd_(owner.io()),
+      timer_(owner.io()), stop_timer_(owner.io()) {}
 
 UpstreamConnection::~UpstreamConnection() {
   if (io_) io_->close();
@@ -110,15 +113,63 @@ void UpstreamConnection::open() {
 
   state_ = State::Initializing;
   connect_deadline_ms_ = owner_.clock().now_ms() + s.connect_timeout_ms;
+  switch (owner_.era()) {
+    case Era::Stateless: become_ready(protocol::kLatestStatelessVersion); return;
+    case Era::Handshake: send_initialize(); return;
+    case Era::Unknown: send_discover(); return;
+  }
+}
+
+void UpstreamConnection::send_discover() {
+  // The era probe: a stateless-era server lists 2026-07-28; anything else (an error of
+  // any code, or only handshake versions) means the handshake.
+  json::object params;
+  json::object meta;
+  meta[protocol::kMetaProtocolVersion] = protocol::kLatestStatelessVersion;
+  meta[protocol::kMetaClientCapabilities] = declare_;
+  params["_meta"] = std::move(meta);
+  initialize_id_ = next_id_++;
+  pending_[initialize_id_] = Pending{[weak = weak_from_this()](Outcome& o) {
+                                       if (auto self = weak.lock()) self->on_discovered(o);
+                                     },
+                                     connect_deadline_ms_};
+  write(protocol::request_line(initialize_id_, "server/discover", std::move(params)));
+  arm_timer();
+}
+
+void UpstreamConnection::on_discovered(Outcome& o) {
+  if (!o.response) {
+    owner_.connection_failed();
+    fail(o.code, o.message, std::move(o.data));
+    shutdown();
+    return;
+  }
+  auto* result = o.response->if_contains("result");
+  if (result && result->is_object()) {
+    if (auto* versions = result->get_object().if_contains("supportedVersions"); versions && versions->is_array()) {
+      for (auto& v : versions->get_array()) {
+        if (v.is_string() && protocol::is_stateless_version(v.get_string())) {
+          owner_.set_era(Era::Stateless);
+          become_ready(v.get_string());
+          return;
+        }
+      }
+    }
+  }
+  owner_.set_era(Era::Handshake);
+  send_initialize();
+}
+
+void UpstreamConnection::send_initialize() {
   json::object params;
   params["protocolVersion"] = protocol::kLatestHandshakeVersion;
-  params["capabilities"] = json::object();
+  params["capabilities"] = declare_;
   json::object info;
   info["name"] = "fasterapi-mcp-proxy";
   info["version"] = "0.1.0";
   params["clientInfo"] = std::move(info);
   initialize_id_ = next_id_++;
-  pending_[initialize_id_] = Pending{[weak](Outcome& o) {
+  pending_[initialize_id_] = Pending{[weak = weak_from_this()](Outcome& o) {
                                        if (auto self = weak.lock()) self->on_initialized(o);
                                      },
                                      connect_deadline_ms_};
@@ -302,11 +353,55 @@ void UpstreamConnection::on_initialized(Outcome& o) {
     return;
   }
   write(protocol::notification_line("notifications/initialized", {}));
+  become_ready(version);
+}
+
+void UpstreamConnection::become_ready(std::string_view version) {
   state_ = State::Ready;
-  owner_.connection_ready();
   log::info("upstream", label() + ": ready (protocol " + std::string(version) + ")");
-  for (auto& line : waiting_) write(std::move(line));
+  auto waiting = std::move(waiting_);
   waiting_.clear();
+  for (auto& [id, w] : waiting)
+    if (pending_.count(id)) transmit(id, w.msg, w.stamp_capabilities);
+  owner_.connection_ready(this);
+}
+
+void UpstreamConnection::transmit(uint64_t id, json::object& msg, const json::object& stamp_capabilities) {
+  if (owner_.era() == Era::Stateless) {
+    const std::string_view method = protocol::string_at(msg, "method");
+    if (method == "resources/subscribe" || method == "resources/unsubscribe") {
+      // The stateless era has no subscribe RPC: the URI joins (or leaves) the upstream's
+      // one subscriptions/listen stream, and the client's request succeeds.
+      auto* params = protocol::params_of(msg);
+      const std::string uri(params ? protocol::string_at(*params, "uri") : "");
+      if (method == "resources/subscribe") owner_.listen_add(uri);
+      else owner_.listen_remove(uri);
+      asio::post(owner_.io(), [weak = weak_from_this(), id] {
+        auto self = weak.lock();
+        if (!self) return;
+        auto it = self->pending_.find(id);
+        if (it == self->pending_.end()) return;
+        Completion done = std::move(it->second.done);
+        self->pending_.erase(it);
+        json::object reply;
+        reply["jsonrpc"] = "2.0";
+        reply["id"] = id;
+        reply["result"] = json::object();
+        Outcome o;
+        o.response = &reply;
+        done(o);
+      });
+      return;
+    }
+    protocol::stamp_stateless_meta(msg, stamp_capabilities);
+  } else {
+    protocol::strip_stateless_meta(msg);
+  }
+  write(protocol::to_line(msg));
+}
+
+void UpstreamConnection::write_message(const json::object& msg) {
+  if (state_ == State::Ready) write(protocol::to_line(msg));
 }
 
 void UpstreamConnection::on_upstream_request(json::object& msg, std::string_view method) {
@@ -315,14 +410,18 @@ void UpstreamConnection::on_upstream_request(json::object& msg, std::string_view
     write(protocol::result_line(id, json::object()));
     return;
   }
-  // Server-to-client requests (sampling, elicitation, roots) need a client that declared
-  // them; until the proxy passes them through, the upstream learns we do not offer them.
+  // Server-to-client requests (sampling, elicitation, roots) go to the client that owns
+  // this connection; a shared connection declared none of them, so it gets a refusal.
+  if (session_ != 0 && owner_.hooks().on_server_request) {
+    owner_.hooks().on_server_request(owner_.index(), session_, weak_from_this(), msg);
+    return;
+  }
   json::object d;
   d["method"] = method;
   write(protocol::error_line(id, errors::kMethodNotFound, "Method not supported by the proxy", std::move(d)));
 }
 
-uint64_t UpstreamConnection::send(json::object& msg, Completion done) {
+uint64_t UpstreamConnection::send(json::object& msg, Completion done, const SendOptions& opt) {
   if (!usable()) {
     Outcome o;
     if (last_error_code_) {
@@ -339,13 +438,17 @@ uint64_t UpstreamConnection::send(json::object& msg, Completion done) {
   }
   const uint64_t id = next_id_++;
   msg["id"] = id;
-  std::string line = protocol::to_line(msg);
-  const int64_t deadline = owner_.clock().now_ms() + owner_.settings().request_timeout_ms;
-  pending_.emplace(id, Pending{std::move(done), deadline});
-  deadlines_.emplace_back(deadline, id);
-  if (state_ == State::Ready) write(std::move(line));
-  else waiting_.push_back(std::move(line));
-  if (deadlines_.size() == 1) arm_timer();
+  const json::object& caps = opt.stamp_capabilities ? *opt.stamp_capabilities : kNoCapabilities;
+  if (opt.no_deadline) {
+    pending_.emplace(id, Pending{std::move(done), INT64_MAX});
+  } else {
+    const int64_t deadline = owner_.clock().now_ms() + owner_.settings().request_timeout_ms;
+    pending_.emplace(id, Pending{std::move(done), deadline});
+    deadlines_.emplace_back(deadline, id);
+    if (deadlines_.size() == 1) arm_timer();
+  }
+  if (state_ == State::Ready) transmit(id, msg, caps);
+  else waiting_.emplace_back(id, Waiting{std::move(msg), caps});
   return id;
 }
 
@@ -486,12 +589,13 @@ Upstream::Upstream(asio::io_context& io, const UpstreamSettings& settings, size_
 std::shared_ptr<UpstreamConnection> Upstream::pick() {
   std::shared_ptr<UpstreamConnection> best;
   for (auto& c : pool_) {
-    if (!c->usable()) continue;
+    if (!c->usable() || c->session() != 0) continue;
     if (!best || c->in_flight() < best->in_flight()) best = c;
   }
-  const size_t live = std::count_if(pool_.begin(), pool_.end(), [](auto& c) { return c->usable(); });
+  const size_t live = std::count_if(pool_.begin(), pool_.end(),
+                                    [](auto& c) { return c->usable() && c->session() == 0; });
   if (!best || (best->in_flight() >= kSpawnWhenBusy && live < static_cast<size_t>(settings_.max_connections))) {
-    auto conn = std::make_shared<UpstreamConnection>(*this, next_serial_++);
+    auto conn = std::make_shared<UpstreamConnection>(*this, next_serial_++, 0, json::object());
     pool_.push_back(conn);
     conn->open();
     if (conn->usable()) return conn;
@@ -500,7 +604,28 @@ std::shared_ptr<UpstreamConnection> Upstream::pick() {
   return best;
 }
 
-Ticket Upstream::send(json::object& msg, Completion done) {
+std::shared_ptr<UpstreamConnection> Upstream::own_connection(const SendOptions& opt) {
+  for (auto& c : pool_)
+    if (c->session() == opt.session && c->usable()) return c;
+  auto conn = std::make_shared<UpstreamConnection>(*this, next_serial_++, opt.session,
+                                                   opt.declare ? *opt.declare : json::object());
+  pool_.push_back(conn);
+  conn->open();
+  return conn;
+}
+
+void Upstream::release_session(int session) {
+  auto pool = pool_;
+  for (auto& c : pool)
+    if (c->session() == session) c->shutdown();
+}
+
+void Upstream::notify_session(int session, const json::object& notification) {
+  for (auto& c : pool_)
+    if (c->session() == session) c->write_message(notification);
+}
+
+Ticket Upstream::send(json::object& msg, Completion done, const SendOptions& opt) {
   if (stopping_) {
     Outcome o;
     o.code = errors::kShuttingDown;
@@ -510,8 +635,10 @@ Ticket Upstream::send(json::object& msg, Completion done) {
     done(o);
     return {};
   }
-  auto conn = pick();
-  const uint64_t id = conn->send(msg, std::move(done));
+  // A stateless-era upstream sends no server-to-client requests: no need for a session's
+  // own connection there.
+  auto conn = opt.session != 0 && era_ != Era::Stateless ? own_connection(opt) : pick();
+  const uint64_t id = conn->send(msg, std::move(done), opt);
   return Ticket{conn, id};
 }
 
@@ -532,7 +659,100 @@ void Upstream::shutdown_all() {
 
 bool Upstream::all_closed() const { return pool_.empty(); }
 
+void Upstream::connection_ready(UpstreamConnection* conn) {
+  healthy_ = true;
+  if (era_ == Era::Handshake && !log_level_.empty()) {
+    json::object msg;
+    msg["jsonrpc"] = "2.0";
+    msg["method"] = "logging/setLevel";
+    json::object params;
+    params["level"] = log_level_;
+    msg["params"] = std::move(params);
+    conn->send(msg, [](Outcome&) {});
+  }
+  if (era_ == Era::Stateless && !listener_.lock()) refresh_listen();
+}
+
+void Upstream::set_log_level(const std::string& level) {
+  log_level_ = level;
+  if (era_ != Era::Handshake) return;  // stateless: the level travels in each request's _meta
+  auto pool = pool_;
+  for (auto& c : pool) {
+    if (c->state() != UpstreamConnection::State::Ready) continue;
+    json::object msg;
+    msg["jsonrpc"] = "2.0";
+    msg["method"] = "logging/setLevel";
+    json::object params;
+    params["level"] = level;
+    msg["params"] = std::move(params);
+    c->send(msg, [](Outcome&) {});
+  }
+}
+
+void Upstream::listen_add(const std::string& uri) {
+  listen_uris_.insert(uri);
+  refresh_listen();
+}
+
+void Upstream::listen_remove(const std::string& uri) {
+  auto it = listen_uris_.find(uri);
+  if (it != listen_uris_.end()) listen_uris_.erase(it);
+  refresh_listen();
+}
+
+void Upstream::refresh_listen() {
+  if (era_ != Era::Stateless || stopping_) return;
+  // One stream per upstream: replacing it is simpler than editing it (the spec has no edit).
+  auto current = listener_.lock();
+  if (current && listen_id_) current->cancel(listen_id_, "subscription replaced");
+  listener_.reset();
+  listen_id_ = 0;
+  if (!listen_tools_ && !listen_prompts_ && !listen_resources_ && listen_uris_.empty()) return;
+  std::shared_ptr<UpstreamConnection> conn;
+  if (current && current->state() == UpstreamConnection::State::Ready) conn = current;
+  for (auto& c : pool_)
+    if (!conn && c->session() == 0 && c->state() == UpstreamConnection::State::Ready) conn = c;
+  if (!conn) return;  // the next connection to become ready opens it
+  json::object filter;
+  if (listen_tools_) filter["toolsListChanged"] = true;
+  if (listen_prompts_) filter["promptsListChanged"] = true;
+  if (listen_resources_) filter["resourcesListChanged"] = true;
+  if (!listen_uris_.empty()) {
+    json::array uris;
+    for (auto it = listen_uris_.begin(); it != listen_uris_.end(); it = listen_uris_.upper_bound(*it))
+      uris.emplace_back(*it);
+    filter["resourceSubscriptions"] = std::move(uris);
+  }
+  json::object params;
+  params["notifications"] = std::move(filter);
+  json::object msg;
+  msg["jsonrpc"] = "2.0";
+  msg["method"] = "subscriptions/listen";
+  msg["params"] = std::move(params);
+  SendOptions opt;
+  opt.no_deadline = true;
+  auto id = std::make_shared<uint64_t>(0);
+  *id = conn->send(msg, [this, id](Outcome& o) {
+    if (listen_id_ != *id) return;
+    listen_id_ = 0;
+    listener_.reset();
+    if (stopping_) return;
+    if (!o.response || o.response->contains("error"))
+      log::warn("upstream", settings_.name + ": subscriptions/listen ended: " +
+                                (o.response ? json::serialize(o.response->at("error")) : o.message));
+  }, opt);
+  if (*id) {
+    listener_ = conn;
+    listen_id_ = *id;
+  }
+}
+
 void Upstream::connection_closed(UpstreamConnection* conn) {
+  if (listener_.lock().get() == conn) {
+    listener_.reset();
+    listen_id_ = 0;
+    asio::post(io_, [this] { refresh_listen(); });
+  }
   // Keep the object alive until the current handler returns.
   for (auto it = pool_.begin(); it != pool_.end(); ++it) {
     if (it->get() == conn) {

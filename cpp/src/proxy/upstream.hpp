@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -32,9 +33,31 @@ struct Outcome {
 };
 using Completion = std::function<void(Outcome&)>;
 
+class UpstreamConnection;
+
+// Which protocol era an upstream speaks; probed once with server/discover, then remembered.
+enum class Era { Unknown, Handshake, Stateless };
+
+// How one request travels.
+struct SendOptions {
+  // A client session that needs its own connection (it declared server-to-client
+  // capabilities, which only make sense on a connection nobody else shares); 0: shared pool.
+  int session = 0;
+  // The client capabilities to declare on that session's connection (initialize).
+  const json::object* declare = nullptr;
+  // The clientCapabilities stamped on the request for a stateless-era upstream, when the
+  // request does not carry its own.
+  const json::object* stamp_capabilities = nullptr;
+  bool no_deadline = false;  // long-lived requests (subscriptions/listen)
+};
+
 // Calls from upstreams back into the proxy.
 struct UpstreamHooks {
   std::function<void(size_t upstream, json::object& notification)> on_notification;
+  // A server-to-client request on a session's own connection.
+  std::function<void(size_t upstream, int session, std::weak_ptr<UpstreamConnection> conn,
+                     json::object& request)>
+      on_server_request;
   std::function<void(const std::string& counter)> count;
   std::function<void()> on_connection_closed;
 };
@@ -45,13 +68,17 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
  public:
   enum class State { Starting, Initializing, Ready, Closing, Closed };
 
-  UpstreamConnection(Upstream& owner, int serial);
+  UpstreamConnection(Upstream& owner, int serial, int session, json::object declare);
   ~UpstreamConnection();
 
   void open();
-  // Sends a request (its "id" is replaced by ours). Queued until the handshake is done.
-  // Returns our id, or 0 if the connection can no longer take requests (done was called).
-  uint64_t send(json::object& msg, Completion done);
+  // Sends a request (its "id" is replaced by ours). Queued until the handshake is done;
+  // moved to the upstream's era when written. Returns our id, or 0 if the connection can
+  // no longer take requests (done was called).
+  uint64_t send(json::object& msg, Completion done, const SendOptions& opt = {});
+  // Writes a message that needs no answer tracking (a reply to a server-to-client request,
+  // a notification). Dropped when the connection is not ready.
+  void write_message(const json::object& msg);
   // Forgets a request and tells the upstream (notifications/cancelled). No completion runs.
   void cancel(uint64_t id, std::string_view reason);
   void sweep(int64_t now_ms);
@@ -59,6 +86,7 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   void shutdown();
 
   size_t in_flight() const { return pending_.size(); }
+  int session() const { return session_; }
   State state() const { return state_; }
   bool usable() const { return state_ == State::Starting || state_ == State::Initializing || state_ == State::Ready; }
 
@@ -67,10 +95,20 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
     Completion done;
     int64_t deadline_ms;
   };
+  struct Waiting {
+    json::object msg;
+    json::object stamp_capabilities;
+  };
 
   void on_line(std::string_view line);
   void on_response(json::object& msg, json::value& id);
+  void send_discover();
+  void on_discovered(Outcome& outcome);
+  void send_initialize();
   void on_initialized(Outcome& outcome);
+  void become_ready(std::string_view version);
+  void transmit(uint64_t id, json::object& msg, const json::object& stamp_capabilities);
+  void broken(int code, const std::string& message, json::object data);
   void on_upstream_request(json::object& msg, std::string_view method);
   void fail(int code, const std::string& message, json::object data);
   void on_stdout_closed();
@@ -85,6 +123,8 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
 
   Upstream& owner_;
   int serial_;
+  int session_;          // the client session this connection belongs to; 0: shared
+  json::object declare_;  // client capabilities declared in initialize
   State state_ = State::Starting;
   transport::ChildProcess child_;
   std::shared_ptr<transport::FdChannel> io_;
@@ -93,10 +133,10 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   asio::steady_timer timer_;
   asio::steady_timer stop_timer_;
   uint64_t next_id_ = 1;
-  uint64_t initialize_id_ = 0;
+  uint64_t initialize_id_ = 0;  // the handshake request (discover or initialize)
   std::unordered_map<uint64_t, Pending> pending_;
   std::deque<std::pair<int64_t, uint64_t>> deadlines_;  // FIFO: one timeout per upstream
-  std::vector<std::string> waiting_;  // requests written once the handshake completes
+  std::vector<std::pair<uint64_t, Waiting>> waiting_;  // written once the handshake completes
   int64_t connect_deadline_ms_ = 0;
   bool exited_ = false;
   bool stdout_closed_ = false;
@@ -120,8 +160,22 @@ class Upstream {
   Upstream(asio::io_context& io, const UpstreamSettings& settings, size_t index,
            const Clock& clock, bool manual_clock, size_t max_message_bytes, UpstreamHooks& hooks);
 
-  // Forwards a request on the least-loaded connection, starting one if needed.
-  Ticket send(json::object& msg, Completion done);
+  // Forwards a request on the least-loaded connection, starting one if needed (or on the
+  // session's own connection, see SendOptions).
+  Ticket send(json::object& msg, Completion done, const SendOptions& opt = {});
+  // A client session ended: its own connection, if any, is shut down.
+  void release_session(int session);
+  // A notification from a client to its own connection (roots/list_changed).
+  void notify_session(int session, const json::object& notification);
+  // Subscriptions the proxy holds on this upstream, for a stateless-era upstream (which
+  // has no resources/subscribe but one subscriptions/listen stream with every URI).
+  void listen_add(const std::string& uri);
+  void listen_remove(const std::string& uri);
+  // logging/setLevel for every handshake-era connection, now and later; "" = not set.
+  void set_log_level(const std::string& level);
+  const std::string& log_level() const { return log_level_; }
+  Era era() const { return era_; }
+  void set_era(Era e) { era_ = e; }
   void start_eagerly();
   void sweep(int64_t now_ms);
   void shutdown_all();
@@ -136,13 +190,22 @@ class Upstream {
   size_t max_message_bytes() const { return max_message_bytes_; }
   UpstreamHooks& hooks() { return hooks_; }
 
+  // Which list_changed notifications the proxy wants from this upstream.
+  void set_listen_kinds(bool tools, bool prompts, bool resources) {
+    listen_tools_ = tools;
+    listen_prompts_ = prompts;
+    listen_resources_ = resources;
+  }
+
   // From connections.
-  void connection_ready() { healthy_ = true; }
+  void connection_ready(UpstreamConnection* conn);
   void connection_failed() { healthy_ = false; }
   void connection_closed(UpstreamConnection* conn);
 
  private:
   std::shared_ptr<UpstreamConnection> pick();
+  std::shared_ptr<UpstreamConnection> own_connection(const SendOptions& opt);
+  void refresh_listen();
 
   asio::io_context& io_;
   UpstreamSettings settings_;
@@ -155,6 +218,13 @@ class Upstream {
   int next_serial_ = 1;
   bool healthy_ = true;
   bool stopping_ = false;
+  Era era_ = Era::Unknown;
+  std::string log_level_;
+  // The one subscriptions/listen stream on a stateless-era upstream.
+  bool listen_tools_ = false, listen_prompts_ = false, listen_resources_ = false;
+  std::multiset<std::string> listen_uris_;
+  std::weak_ptr<UpstreamConnection> listener_;
+  uint64_t listen_id_ = 0;
 };
 
 }  // namespace fasterapi::proxy
