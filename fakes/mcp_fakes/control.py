@@ -35,6 +35,8 @@ def _handle(server, request):
     if op == "resource_updated":
         server.resource_updated(str(request["uri"]))
         return {}
+    if op == "end_subscriptions":
+        return {"ended": server.end_subscriptions()}
     if op == "state":
         return {"state": server.catalog.state}
     if op == "wait_for":
@@ -153,6 +155,10 @@ class FakeControl:
     def resource_updated(self, uri):
         """Make the fake send notifications/resources/updated to the sessions subscribed to uri."""
         self._call("resource_updated", uri=uri)
+
+    def end_subscriptions(self):
+        """End every subscriptions/listen stream gracefully (each gets its result); how many."""
+        return self._call("end_subscriptions")["ended"]
 
     def state(self):
         return self._call("state")["state"]

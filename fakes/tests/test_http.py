@@ -206,3 +206,11 @@ def test_response_to_a_notification_over_http(mcp_fake):
     session = post(url, INIT)[1]["Mcp-Session-Id"]
     status, _, body = post(url, {"jsonrpc": "2.0", "method": "notifications/initialized"}, {"Mcp-Session-Id": session})
     assert status == 200 and json.loads(body) == {"jsonrpc": "2.0", "id": None, "result": {}}
+
+
+def test_partial_line_over_http_drops_one_connection(mcp_fake):
+    url = mcp_fake("echo", transport="http", faults=["partial_line nth=1 method=ping"]).url
+    status, headers, body = post(url, modern("ping"), MODERN_HEADERS)
+    assert status == 200 and headers["Content-Type"] == "text/event-stream"
+    assert body.startswith(b"event: message\ndata: {") and not body.endswith(b"\n\n")
+    assert post(url, modern("ping", msg_id=2), MODERN_HEADERS)[0] == 200  # the fake lives on
