@@ -24,6 +24,7 @@ class LineClient:
         self._cond = threading.Condition()
         self._by_id: Dict[Any, Dict[str, Any]] = {}
         self.notifications: "queue.Queue[Dict[str, Any]]" = queue.Queue()
+        self.server_requests: "queue.Queue[Dict[str, Any]]" = queue.Queue()
         self.raw_lines: List[bytes] = []
         self.closed = threading.Event()
         self._thread = threading.Thread(target=self._pump, daemon=True)
@@ -43,6 +44,8 @@ class LineClient:
                     msg = json.loads(line)
                     if "method" in msg and "id" not in msg:
                         self.notifications.put(msg)
+                    elif "method" in msg:
+                        self.server_requests.put(msg)  # sampling, elicitation, roots
                     else:
                         # Responses by id; id null answers (parse errors) are kept in order.
                         key = json.dumps(msg.get("id"))
@@ -97,8 +100,14 @@ class LineClient:
             if msg["method"] == method:
                 return msg
 
-    def initialize(self, version: str = "2025-11-25") -> Dict[str, Any]:
-        resp = self.request("initialize", {"protocolVersion": version, "capabilities": {},
+    def wait_server_request(self, timeout: float = DEFAULT_TIMEOUT) -> Dict[str, Any]:
+        return self.server_requests.get(timeout=timeout)
+
+    def answer(self, request: Dict[str, Any], result: Dict[str, Any]) -> None:
+        self.send({"jsonrpc": "2.0", "id": request["id"], "result": result})
+
+    def initialize(self, version: str = "2025-11-25", capabilities: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        resp = self.request("initialize", {"protocolVersion": version, "capabilities": capabilities or {},
                                            "clientInfo": {"name": "tests", "version": "0"}})
         self.notify("notifications/initialized")
         return resp
