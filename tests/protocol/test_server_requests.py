@@ -72,6 +72,26 @@ def test_input_required_passes_through_and_the_retry_completes(start_proxy, mcp_
     assert retry["result"]["content"][0]["text"] == "sampled!"
 
 
+def test_handshake_client_answers_a_stateless_upstreams_input_request(start_proxy, mcp_fake):
+    # The stateless upstream answers input_required; the proxy asks the handshake client as a
+    # server-to-client request and retries with the answer on the same upstream.
+    echo = mcp_fake("echo")
+    proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")],
+                                initialize=False)
+    client.initialize(capabilities={"sampling": {}})
+    rid = client.start_request("tools/call", {"name": "ask_sampling", "arguments": {"prompt": "hi"},
+                                              "_meta": {"progressToken": "p"}})
+    req = client.wait_server_request()
+    assert req["method"] == "sampling/createMessage"
+    client.answer(req, SAMPLING_ANSWER)
+    r = client.wait_response(rid)
+    assert r["result"] == {"content": [{"type": "text", "text": "sampled!"}]}
+    first, retry = echo.calls(name="ask_sampling")
+    assert first["msg"]["params"]["_meta"]["io.modelcontextprotocol/clientCapabilities"] == {"sampling": {}}
+    assert retry["msg"]["params"]["inputResponses"] and retry["msg"]["params"]["requestState"]
+    assert proxy.get_stats().extra["input_required_rounds"] == 1
+
+
 def test_undeclared_capability_is_refused_in_the_stateless_era(start_proxy, mcp_fake):
     echo = mcp_fake("echo")
     proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")],

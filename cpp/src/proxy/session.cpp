@@ -220,6 +220,7 @@ void ClientSession::on_response(json::object& msg, const json::value& id) {
   }
   ServerRequest r = std::move(it->second);
   server_requests_.erase(it);
+  if (r.on_answer) return r.on_answer(msg);
   msg["id"] = r.upstream_id;
   if (auto conn = r.conn.lock()) conn->write_message(msg);
 }
@@ -362,7 +363,7 @@ void ClientSession::handle_subscription(json::object& msg, std::string_view meth
 }
 
 void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, const json::value& id,
-                               bool stateless, int log_rank) {
+                               bool stateless, int log_rank, int input_round) {
   Stats& st = proxy_.stats();
   Upstream& up = proxy_.upstream(u);
   st.total_requests++;
@@ -371,6 +372,8 @@ void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, co
   begin_request();
   const std::string key = id_key(id);
   const int64_t started = proxy_.clock().now_us();
+  std::shared_ptr<json::object> kept;  // before the progress token is rewritten
+  if (!stateless && !declare_.empty() && up.era() != Era::Handshake) kept = std::make_shared<json::object>(msg);
   uint64_t progress_token = 0;
   if (json::object* meta = protocol::meta_of(msg)) {
     if (auto* tok = meta->if_contains("progressToken"); tok && protocol::valid_id(*tok)) {
@@ -386,11 +389,16 @@ void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, co
     what = std::string(protocol::string_at(msg, "method")) + (tool.empty() ? "" : " " + tool) + " -> " +
            up.settings().name;
   SendOptions opt;
+  // A handshake client that declared sampling, elicitation or roots: its own connection
+  // on a handshake upstream; on a stateless one its capabilities are stamped, and an
+  // input-required result is turned into server-to-client requests, so the request is kept.
   if (!stateless && !declare_.empty()) {
     opt.session = id_;
     opt.declare = &declare_;
+    opt.stamp_capabilities = &declare_;
   }
-  Ticket t = up.send(msg, [weak, proxy, id, key, started, stateless, progress_token, what = std::move(what)](Outcome& o) {
+  Ticket t = up.send(msg, [weak, proxy, id, key, started, stateless, progress_token, kept, u, tool, input_round,
+                           what = std::move(what)](Outcome& o) {
     Stats& st = proxy->stats();
     const int64_t latency = proxy->clock().now_us() - started;
     if (!what.empty()) log_request(what, latency, o);
@@ -402,6 +410,11 @@ void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, co
       if (!self) return;
       (*o.response)["id"] = id;
       if (auto* r = o.response->if_contains("result"); r && r->is_object()) {
+        if (kept && protocol::string_at(r->get_object(), "resultType") == "input_required") {
+          self->ask_client_for_input(u, tool, std::move(*kept), r->get_object(), id, input_round);
+          self->end_request();
+          return;
+        }
         if (stateless) mark_complete(r->get_object());
         else unmark_complete(r->get_object());
       }

@@ -4,6 +4,7 @@
 // speaks either era: the handshake (initialize) or stateless requests that carry their
 // protocol version and capabilities in params._meta; each request says which.
 #include <boost/json.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,8 +51,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     std::vector<std::pair<std::string, size_t>> uris;  // URI and the upstream that owns it
   };
   struct ServerRequest {
-    std::weak_ptr<UpstreamConnection> conn;
+    std::weak_ptr<UpstreamConnection> conn;  // an upstream's request: the answer goes back there
     json::value upstream_id;
+    std::function<void(json::object& answer)> on_answer;  // or the proxy's own (input-required)
   };
 
   void on_line(std::string_view line);
@@ -73,7 +75,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void handle_subscription(json::object& msg, std::string_view method, const json::value& id, bool stateless,
                            const std::string& uri, size_t upstream);
   void forward_to(size_t upstream, std::string tool, json::object& msg, const json::value& id, bool stateless,
-                  int log_rank);
+                  int log_rank, int input_round = 0);
+  // A stateless upstream asked a handshake client for input: ask it as server-to-client
+  // requests, then send the retry (input_required.cpp).
+  void ask_client_for_input(size_t upstream, std::string tool, json::object request, json::object& result,
+                            const json::value& id, int input_round);
   void end_listen(const std::string& key, bool send_result);
   json::object capabilities() const;
 
