@@ -59,10 +59,6 @@ INACTIVE_WHEN_ON: List[Tuple[str, str, Callable[[Any], bool]]] = [
     ("proxy", "enable_auth", _on),
     ("proxy", "enable_authorization", _on),
     ("proxy", "enable_rate_limiting", _on),
-    ("proxy", "circuit_breaker_enabled", _on),
-    ("proxy", "failover_enabled", _on),
-    ("upstream", "enable_health_check", _on),
-    ("upstream", "max_retries", lambda n: n > 0),
 ]
 
 

@@ -50,6 +50,9 @@ class ProxyRoute:
     enable_response_transform: bool = False
     required_scope: Optional[str] = None
     rate_limit_override: Optional[int] = None
+    # Beyond the guide: when a call that may have reached the upstream may be re-sent.
+    idempotent: bool = False
+    trust_annotations: bool = False
 
 
 # MCPProxy's keyword arguments and defaults, in the guide's order (+ ours at the end).
@@ -67,6 +70,10 @@ PROXY_DEFAULTS: Dict[str, Any] = {
     "circuit_breaker_enabled": True,
     "circuit_breaker_threshold": 5,
     "max_message_bytes": 4 * 1024 * 1024,
+    "circuit_breaker_open_ms": 60000,
+    "circuit_breaker_half_open_max_calls": 1,
+    "circuit_breaker_half_open_max_ms": 30000,
+    "shutdown_drain_ms": 5000,
 }
 
 # Smaller than this and an initialize result cannot fit.
@@ -83,6 +90,10 @@ def check_proxy_options(opts: Dict[str, Any], prefix: str = "proxy") -> List[Fie
         c.boolean(f"{prefix}.{flag}", opts[flag])
     c.integer(f"{prefix}.cache_ttl_ms", opts["cache_ttl_ms"])
     c.integer(f"{prefix}.circuit_breaker_threshold", opts["circuit_breaker_threshold"])
+    c.integer(f"{prefix}.circuit_breaker_open_ms", opts["circuit_breaker_open_ms"])
+    c.integer(f"{prefix}.circuit_breaker_half_open_max_calls", opts["circuit_breaker_half_open_max_calls"])
+    c.integer(f"{prefix}.circuit_breaker_half_open_max_ms", opts["circuit_breaker_half_open_max_ms"])
+    c.integer(f"{prefix}.shutdown_drain_ms", opts["shutdown_drain_ms"], minimum=0)
     c.integer(f"{prefix}.max_message_bytes", opts["max_message_bytes"],
               minimum=MIN_MESSAGE_BYTES)
     return c.errors
@@ -146,6 +157,8 @@ def check_route(r: Any, path: str) -> List[FieldError]:
     c.boolean(f"{path}.enable_response_transform", r.enable_response_transform)
     c.optional_string(f"{path}.required_scope", r.required_scope, non_empty=True)
     c.optional_integer(f"{path}.rate_limit_override", r.rate_limit_override)
+    c.boolean(f"{path}.idempotent", r.idempotent)
+    c.boolean(f"{path}.trust_annotations", r.trust_annotations)
     return c.errors
 
 

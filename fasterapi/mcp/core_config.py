@@ -22,6 +22,10 @@ def upstream_document(u: UpstreamConfig) -> Dict[str, Any]:
         "connect_timeout_ms": u.connect_timeout_ms,
         "request_timeout_ms": u.request_timeout_ms,
         "shutdown_grace_ms": u.shutdown_grace_ms,
+        "enable_health_check": u.enable_health_check,
+        "health_check_interval_ms": u.health_check_interval_ms,
+        "max_retries": u.max_retries,
+        "retry_delay_ms": u.retry_delay_ms,
     }
 
 
@@ -31,6 +35,8 @@ def route_document(r: ProxyRoute) -> Dict[str, Any]:
         "tool_pattern": r.tool_pattern,
         "resource_pattern": r.resource_pattern,
         "prompt_pattern": r.prompt_pattern,
+        "idempotent": r.idempotent,
+        "trust_annotations": r.trust_annotations,
     }
 
 
@@ -42,6 +48,13 @@ def core_document(options: Dict[str, Any], upstreams: Sequence[UpstreamConfig],
         "version": options["version"],
         "max_message_bytes": options["max_message_bytes"],
         "enable_request_logging": options["enable_request_logging"],
+        "failover_enabled": options["failover_enabled"],
+        "circuit_breaker_enabled": options["circuit_breaker_enabled"],
+        "circuit_breaker_threshold": options["circuit_breaker_threshold"],
+        "circuit_breaker_open_ms": options["circuit_breaker_open_ms"],
+        "circuit_breaker_half_open_max_calls": options["circuit_breaker_half_open_max_calls"],
+        "circuit_breaker_half_open_max_ms": options["circuit_breaker_half_open_max_ms"],
+        "shutdown_drain_ms": options["shutdown_drain_ms"],
         "upstreams": [upstream_document(u) for u in upstreams],
         "routes": [route_document(r) for r in routes],
     }

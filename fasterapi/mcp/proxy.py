@@ -87,6 +87,10 @@ class MCPProxy:
         circuit_breaker_threshold: int = PROXY_DEFAULTS["circuit_breaker_threshold"],
         *,
         max_message_bytes: int = PROXY_DEFAULTS["max_message_bytes"],
+        circuit_breaker_open_ms: int = PROXY_DEFAULTS["circuit_breaker_open_ms"],
+        circuit_breaker_half_open_max_calls: int = PROXY_DEFAULTS["circuit_breaker_half_open_max_calls"],
+        circuit_breaker_half_open_max_ms: int = PROXY_DEFAULTS["circuit_breaker_half_open_max_ms"],
+        shutdown_drain_ms: int = PROXY_DEFAULTS["shutdown_drain_ms"],
     ) -> None:
         options = {key: value for key, value in locals().items() if key in PROXY_DEFAULTS}
         errors = check_proxy_options(options)

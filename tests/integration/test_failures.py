@@ -25,7 +25,8 @@ def test_request_timeout_answers_the_client_and_cancels_upstream(start_proxy, mc
     proxy.advance_clock(1)
     r = client.wait_response(rid)
     assert r["error"]["code"] == -32003
-    assert r["error"]["data"] == {"upstream": "slow", "reason": "timeout", "timeout_ms": 30_000}
+    assert r["error"]["data"] == {"upstream": "slow", "reason": "timeout", "timeout_ms": 30_000,
+                                  "delivery": "possibly_accepted", "outcome": "unknown"}
     assert fake.control.wait_for(method="notifications/cancelled")
     cancel = received(fake, "notifications/cancelled")[0]
     assert cancel["params"]["requestId"] == upstream_id
@@ -39,7 +40,8 @@ def test_request_timeout_answers_the_client_and_cancels_upstream(start_proxy, mc
 ], ids=["stateless-probe", "handshake"])
 def test_connect_timeout_bounds_start_and_initialize(start_proxy, mcp_fake, faults, handshake):
     fake = mcp_fake("echo", faults=faults)
-    proxy, client = start_proxy([upstream_for(fake, "sleepy", connect_timeout_ms=5000)],
+    # No retries here (a never-sent request would be retried: tests/resilience).
+    proxy, client = start_proxy([upstream_for(fake, "sleepy", connect_timeout_ms=5000, max_retries=0)],
                                 [ProxyRoute(upstream_name="sleepy")], manual_clock=True)
     rid = client.start_request("tools/call", {"name": "echo", "arguments": {"text": "x"}})
     assert fake.control.wait_for(method=handshake)
@@ -57,8 +59,10 @@ def test_a_crash_fails_what_was_in_flight_and_the_next_call_starts_afresh(start_
     assert "result" in client.request("tools/call", {"name": "echo", "arguments": {"text": "1"}})
     r = client.request("tools/call", {"name": "echo", "arguments": {"text": "2"}})
     assert r["error"]["code"] == -32001
-    assert r["error"]["data"] == {"upstream": "crashy", "reason": "exited", "exit_code": 7}
-    assert "Upstream 'crashy' exited with code 7" == r["error"]["message"]
+    assert r["error"]["data"] == {"upstream": "crashy", "reason": "exited", "exit_code": 7,
+                                  "delivery": "possibly_accepted", "outcome": "unknown"}
+    assert r["error"]["message"] == ("Upstream 'crashy' exited with code 7 "
+                                     "(the upstream may have run the request; not re-sent)")
     # A new process answers the next call (its own trigger count starts again).
     r = client.request("tools/call", {"name": "echo", "arguments": {"text": "3"}})
     assert r["result"]["content"][0]["text"] == "3"

@@ -81,8 +81,7 @@ def test_check_config_lists_inactive_defaults(tmp_path, capsys):
     assert "[0] catch-all -> math" in out
     assert out.splitlines()[-1] == (
         "accepted but inactive in this version: enable_auth, enable_authorization, "
-        "enable_rate_limiting, circuit_breaker_enabled, failover_enabled, "
-        "enable_health_check (math), max_retries (math)")
+        "enable_rate_limiting")
 
 
 def test_check_config_missing_file(tmp_path, capsys):

@@ -35,20 +35,24 @@ def test_every_upstream_field_the_core_reads_comes_from_the_config():
         url="ignored", auth_token="ignored", enable_health_check=False))
     proxy.add_route(ProxyRoute(upstream_name="data", resource_pattern="data://*",
                                prompt_pattern="d_?"))
-    proxy.add_route(ProxyRoute(upstream_name="data"))
+    proxy.add_route(ProxyRoute(upstream_name="data", idempotent=True, trust_annotations=True))
     assert json.loads(proxy.core_config_json()) == {
         "name": "P", "version": "2.0", "max_message_bytes": 65536,
         "enable_request_logging": False,
+        "failover_enabled": True, "circuit_breaker_enabled": True, "circuit_breaker_threshold": 5,
+        "circuit_breaker_open_ms": 60000, "circuit_breaker_half_open_max_calls": 1,
+        "circuit_breaker_half_open_max_ms": 30000, "shutdown_drain_ms": 5000,
         "upstreams": [{
             "name": "data", "transport_type": "stdio", "command": "/usr/bin/env",
             "args": ["srv"], "env": {}, "cwd": "/srv", "name_prefix": "d",
             "max_connections": 3, "eager_start": True, "connect_timeout_ms": 100,
-            "request_timeout_ms": 200, "shutdown_grace_ms": 1}],
+            "request_timeout_ms": 200, "shutdown_grace_ms": 1, "enable_health_check": False,
+            "health_check_interval_ms": 30000, "max_retries": 3, "retry_delay_ms": 1000}],
         "routes": [
             {"upstream_name": "data", "tool_pattern": "", "resource_pattern": "data://*",
-             "prompt_pattern": "d_?"},
+             "prompt_pattern": "d_?", "idempotent": False, "trust_annotations": False},
             {"upstream_name": "data", "tool_pattern": "", "resource_pattern": "",
-             "prompt_pattern": ""}],
+             "prompt_pattern": "", "idempotent": True, "trust_annotations": True}],
     }
 
 

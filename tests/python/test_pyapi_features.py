@@ -131,9 +131,7 @@ def test_defaults_that_enable_unbuilt_stages_are_accepted_and_listed():
     proxy.add_upstream(stdio_upstream("data", enable_health_check=False))
     proxy.add_upstream(stdio_upstream("admin", max_retries=0))
     assert proxy.inactive_options() == [
-        "enable_auth", "enable_authorization", "enable_rate_limiting",
-        "circuit_breaker_enabled", "failover_enabled",
-        "enable_health_check (math, admin)", "max_retries (math, data)"]
+        "enable_auth", "enable_authorization", "enable_rate_limiting"]
 
 
 def test_nothing_inactive_when_switched_off():
@@ -155,8 +153,7 @@ def test_start_logs_exactly_one_line_naming_the_inactive_options(fake_core, capl
     assert "\n" not in message
     assert "inactive in this version" in message
     assert "enable_auth" not in message.replace("enable_authorization", "")
-    for name in ("enable_rate_limiting", "enable_authorization", "circuit_breaker_enabled",
-                 "failover_enabled", "enable_health_check (math)", "max_retries (math)"):
+    for name in ("enable_rate_limiting", "enable_authorization"):
         assert name in message
 
 

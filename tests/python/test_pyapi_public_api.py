@@ -39,6 +39,9 @@ def test_mcpproxy_defaults_are_the_guides():
         "circuit_breaker_enabled": True,
         "circuit_breaker_threshold": 5,
         "max_message_bytes": 4 * 1024 * 1024,
+        # beyond the guide, keyword-only
+        "circuit_breaker_open_ms": 60000, "circuit_breaker_half_open_max_calls": 1,
+        "circuit_breaker_half_open_max_ms": 30000, "shutdown_drain_ms": 5000,
     }
     # The guide's arguments keep their order; ours is keyword-only.
     params = inspect.signature(MCPProxy.__init__).parameters
@@ -67,7 +70,7 @@ def test_proxyroute_is_the_guides_dataclass():
         "upstream_name": "u", "tool_pattern": "", "resource_pattern": "",
         "prompt_pattern": "", "enable_request_transform": False,
         "enable_response_transform": False, "required_scope": None,
-        "rate_limit_override": None,
+        "rate_limit_override": None, "idempotent": False, "trust_annotations": False,
     }
 
 

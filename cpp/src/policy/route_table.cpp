@@ -24,6 +24,17 @@ int RouteTable::match(Kind kind, std::string_view name) const {
   return -1;
 }
 
+RouteTable::Matches RouteTable::match_all(Kind kind, std::string_view name) const {
+  Matches m;
+  const int k = static_cast<int>(kind);
+  for (size_t i = 0; i < routes_.size() && m.count < kMaxMatches; ++i) {
+    const Route& r = routes_[i];
+    if (r.catch_all() || (!r.patterns[k].empty() && r.patterns[k].matches(name)))
+      m.index[m.count++] = static_cast<int>(i);
+  }
+  return m;
+}
+
 bool RouteTable::serves(size_t upstream, Kind kind) const {
   const int k = static_cast<int>(kind);
   for (const Route& r : routes_) {

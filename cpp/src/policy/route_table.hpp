@@ -28,6 +28,13 @@ class RouteTable {
   void add(Route route);
   // Index of the first matching route, or -1.
   int match(Kind kind, std::string_view name) const;
+  // Every matching route in order (failover candidates), at most kMaxMatches.
+  static constexpr int kMaxMatches = 8;
+  struct Matches {
+    int index[kMaxMatches];
+    int count = 0;
+  };
+  Matches match_all(Kind kind, std::string_view name) const;
   const std::vector<Route>& routes() const { return routes_; }
   // Whether any route could send this kind to this upstream (decides list fan-out).
   bool serves(size_t upstream, Kind kind) const;

@@ -1,6 +1,7 @@
 #include "proxy/proxy.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <fcntl.h>
 #include <future>
@@ -32,6 +33,7 @@ Proxy::Proxy(ProxySettings settings) : settings_(std::move(settings)) {
   };
   hooks_.count = [this](const std::string& counter) { stats_.counters[counter]++; };
   hooks_.on_connection_closed = [this] { maybe_finish_shutdown(); };
+  hooks_.after = [this](int64_t delay_ms, std::function<void()> fn) { after(delay_ms, std::move(fn)); };
 }
 
 Proxy::~Proxy() {
@@ -56,14 +58,19 @@ void Proxy::start() {
   if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
   for (size_t i = 0; i < settings_.upstreams.size(); ++i) {
     upstreams_.push_back(std::make_unique<Upstream>(io_, settings_.upstreams[i], i, *clock_, manual_clock_,
-                                                    settings_.max_message_bytes, hooks_));
+                                                    settings_.max_message_bytes, hooks_, settings_.breaker));
     upstreams_.back()->set_listen_kinds(routes_.serves(i, policy::Kind::Tool), routes_.serves(i, policy::Kind::Prompt),
                                         routes_.serves(i, policy::Kind::Resource));
   }
   work_.emplace(io_.get_executor());
   boost::asio::post(io_, [this] {
-    for (auto& u : upstreams_)
+    for (auto& u : upstreams_) {
       if (u->settings().eager_start) u->start_eagerly();
+      if (u->settings().enable_health_check) {
+        const size_t i = u->index();
+        after(u->settings().health_check_interval_ms, [this, i] { health_tick(i); });
+      }
+    }
   });
   loop_thread_ = std::thread([this] {
     io_.run();
@@ -156,6 +163,45 @@ void Proxy::update_log_level() {
   for (auto& u : upstreams_) u->set_log_level(kNames[rank]);
 }
 
+void Proxy::after(int64_t delay_ms, std::function<void()> fn) {
+  if (manual_clock_) {
+    manual_timers_.emplace(clock_->now_ms() + std::max<int64_t>(0, delay_ms), std::move(fn));
+    return;
+  }
+  if (shutting_down_) return;
+  auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(std::max<int64_t>(0, delay_ms)));
+  const uint64_t key = next_timer_++;
+  timers_[key] = timer;
+  timer->async_wait([this, key, fn = std::move(fn)](const boost::system::error_code& e) {
+    timers_.erase(key);
+    if (!e) fn();
+  });
+}
+
+void Proxy::run_due_timers() {
+  const int64_t now = clock_->now_ms();
+  while (!manual_timers_.empty() && manual_timers_.begin()->first <= now) {
+    auto fn = std::move(manual_timers_.begin()->second);
+    manual_timers_.erase(manual_timers_.begin());
+    fn();
+  }
+}
+
+double Proxy::jitter() {
+  // splitmix64: small, seeded, reproducible
+  uint64_t z = (jitter_state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) / static_cast<double>(1ull << 53);
+}
+
+void Proxy::health_tick(size_t i) {
+  if (shutting_down_) return;
+  upstreams_[i]->health_check();
+  after(upstreams_[i]->settings().health_check_interval_ms, [this, i] { health_tick(i); });
+}
+
 void Proxy::request_stop() {
   if (shutting_down_) return;
   begin_shutdown();
@@ -164,6 +210,8 @@ void Proxy::request_stop() {
 void Proxy::begin_shutdown() {
   shutting_down_ = true;
   log::info("proxy", "shutting down");
+  for (auto& [key, t] : timers_) t->cancel();
+  manual_timers_.clear();
   // Upstreams first: their requests in flight are answered (with an error) to sessions
   // that are still open, then the sessions close.
   for (auto& u : upstreams_) u->shutdown_all();
@@ -251,6 +299,7 @@ void Proxy::advance_clock_ms(int64_t ms) {
   run_on_loop([this] {
     const int64_t now = clock_->now_ms();
     for (auto& u : upstreams_) u->sweep(now);
+    run_due_timers();
     return 0;
   });
 }

@@ -3,8 +3,10 @@
 // client sessions and the stats. The only place that sees both policy and transport.
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,10 +66,17 @@ class Proxy {
   void send_internal(size_t upstream, std::string_view method, json::object params);
   // A session's logging/setLevel changed: upstreams get the most verbose level asked for.
   void update_log_level();
+  // Runs `fn` on the loop after `delay_ms` (under the manual clock: when the clock passes it).
+  void after(int64_t delay_ms, std::function<void()> fn);
+  // A seeded draw in [0, 1) for retry jitter (house rule 5: randomness is injected).
+  double jitter();
+  bool shutting_down() const { return shutting_down_; }
 
  private:
   void on_upstream_notification(size_t upstream, json::object& msg);
   void on_progress(json::object& msg);
+  void health_tick(size_t upstream);
+  void run_due_timers();
   void begin_shutdown();
   void maybe_finish_shutdown();
   template <typename F>
@@ -96,6 +105,11 @@ class Proxy {
   uint64_t next_progress_ = 1;
   std::map<std::pair<size_t, std::string>, int> upstream_subscriptions_;
   int log_rank_ = -1;
+  std::multimap<int64_t, std::function<void()>> manual_timers_;
+  // Real-clock timers from after(), cancelled at shutdown so the loop can end.
+  std::map<uint64_t, std::shared_ptr<boost::asio::steady_timer>> timers_;
+  uint64_t next_timer_ = 1;
+  uint64_t jitter_state_ = 0x9e3779b97f4a7c15ull;
   int next_session_ = 1;
   bool shutting_down_ = false;
 

@@ -10,62 +10,14 @@
 #include "protocol/versions.hpp"
 #include "proxy/list_merge.hpp"
 #include "proxy/proxy.hpp"
+#include "proxy/session_helpers.hpp"
 
 namespace fasterapi::proxy {
 
+using detail::id_key;
+using detail::mark_complete;
+
 namespace {
-
-std::string id_key(const json::value& id) {
-  if (id.is_string()) return "s" + std::string(id.get_string());
-  return "n" + json::serialize(id);
-}
-
-// What a routed method names, and how to rewrite it for the upstream.
-struct Target {
-  policy::Kind kind;
-  std::string name;
-  json::value* name_slot = nullptr;  // where the (prefixed) name lives in params
-  bool prefixed = false;
-};
-
-// Finds the routed name in a request; returns an error reason when params are malformed.
-const char* find_target(std::string_view method, json::object* params, Target& t) {
-  if (!params) return "params must be an object";
-  auto take = [&](json::object& obj, std::string_view key, policy::Kind kind, bool prefixed) -> const char* {
-    auto* v = obj.if_contains(key);
-    if (!v || !v->is_string()) return nullptr;
-    t.kind = kind;
-    t.name = std::string(v->get_string());
-    t.name_slot = v;
-    t.prefixed = prefixed;
-    return "";
-  };
-  if (method == "tools/call") return take(*params, "name", policy::Kind::Tool, true) ? nullptr : "params.name must be a string";
-  if (method == "prompts/get") return take(*params, "name", policy::Kind::Prompt, true) ? nullptr : "params.name must be a string";
-  if (method == "resources/read" || method == "resources/subscribe" || method == "resources/unsubscribe")
-    return take(*params, "uri", policy::Kind::Resource, false) ? nullptr : "params.uri must be a string";
-  if (method == "completion/complete") {
-    auto* ref = params->if_contains("ref");
-    if (!ref || !ref->is_object()) return "params.ref must be an object";
-    auto type = protocol::string_at(ref->get_object(), "type");
-    if (type == "ref/prompt")
-      return take(ref->get_object(), "name", policy::Kind::Prompt, true) ? nullptr : "params.ref.name must be a string";
-    if (type == "ref/resource")
-      return take(ref->get_object(), "uri", policy::Kind::Resource, false) ? nullptr : "params.ref.uri must be a string";
-    return "params.ref.type must be ref/prompt or ref/resource";
-  }
-  return "not a routed method";
-}
-
-void log_request(const std::string& what, int64_t latency_us, const Outcome& o) {
-  std::string outcome;
-  if (!o.response) outcome = "error " + std::to_string(o.code);
-  else if (auto* e = o.response->if_contains("error"); e && e->is_object() && e->get_object().contains("code"))
-    outcome = "upstream error " + json::serialize(e->get_object().at("code"));
-  else outcome = "ok";
-  log::info("request", what + " " + std::to_string(latency_us / 1000) + "." +
-                           std::to_string((latency_us % 1000) / 100) + " ms " + outcome);
-}
 
 bool is_routed(std::string_view m) {
   return m == "tools/call" || m == "prompts/get" || m == "resources/read" ||
@@ -84,17 +36,6 @@ std::string_view capability_for(std::string_view method) {
   if (method == "elicitation/create") return "elicitation";
   if (method == "roots/list") return "roots";
   return {};
-}
-
-// Stateless era: every result says what it is; a handshake-era upstream's does not.
-void mark_complete(json::object& result) {
-  if (!result.contains("resultType")) result["resultType"] = "complete";
-}
-
-// Handshake era: "complete" is what a result always was; the marker is the other era's.
-void unmark_complete(json::object& result) {
-  auto it = result.find("resultType");
-  if (it != result.end() && it->value().is_string() && it->value().get_string() == "complete") result.erase(it);
 }
 
 }  // namespace
@@ -191,12 +132,13 @@ void ClientSession::on_notification(json::object& msg, std::string_view method) 
     if (listens_.count(key)) return end_listen(key, false);  // a listen stream ends silently
     auto it = in_flight_.find(key);
     if (it == in_flight_.end()) return;  // finished already, or never forwarded: nothing to do
-    InFlight f = it->second;
+    auto call = it->second.call;
     in_flight_.erase(it);
-    if (f.progress_token) proxy_.progress_release(f.progress_token);
+    call->cancelled = true;  // a retry waiting for its delay will not go
+    if (call->progress_token) proxy_.progress_release(call->progress_token);
     std::string reason(params ? protocol::string_at(*params, "reason") : "");
-    if (auto conn = f.ticket.connection.lock())
-      conn->cancel(f.ticket.id, reason.empty() ? "cancelled by client" : reason);
+    if (auto conn = call->ticket.connection.lock())
+      conn->cancel(call->ticket.id, reason.empty() ? "cancelled by client" : reason);
     proxy_.stats().counters["cancelled_by_client"]++;
     end_request();
     return;
@@ -306,43 +248,6 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
   reply_error(id, errors::kMethodNotFound, "Method not found", std::move(d));
 }
 
-void ClientSession::handle_routed(json::object& msg, std::string_view method, const json::value& id,
-                                  bool stateless, int log_rank) {
-  {
-    Target t;
-    if (const char* bad = find_target(method, protocol::params_of(msg), t)) {
-      json::object d;
-      d["reason"] = "invalid_params";
-      d["detail"] = bad;
-      return reply_error(id, errors::kInvalidParams, std::string("Invalid params: ") + bad, std::move(d));
-    }
-    const int r = proxy_.routes().match(t.kind, t.name);
-    const char* kind = policy::kind_name(t.kind);
-    auto no_route = [&](const char* why) {
-      proxy_.stats().total_requests++;
-      proxy_.stats().record_refusal();
-      json::object d;
-      d["reason"] = why;
-      d["kind"] = kind;
-      d["name"] = t.name;
-      reply_error(id, errors::kInvalidParams,
-                  std::string("No route found for ") + kind + " '" + t.name + "'", std::move(d));
-    };
-    if (r < 0) return no_route("no_route");
-    const size_t u = proxy_.routes().routes()[r].upstream;
-    const auto& prefix = proxy_.upstream(u).settings().name_prefix;
-    if (t.prefixed && !prefix.empty()) {
-      std::string inner;
-      if (!strip_prefix(prefix, t.name, inner)) return no_route("name_lacks_upstream_prefix");
-      *t.name_slot = inner;
-    }
-    if (method == "resources/subscribe" || method == "resources/unsubscribe")
-      return handle_subscription(msg, method, id, stateless, t.name, u);
-    return forward_to(u, t.kind == policy::Kind::Tool && method == "tools/call" ? t.name : std::string(),
-                      msg, id, stateless, log_rank);
-  }
-}
-
 void ClientSession::handle_subscription(json::object& msg, std::string_view method, const json::value& id,
                                         bool stateless, const std::string& uri, size_t u) {
   // Clients share upstream subscriptions: only the first subscriber and the last to leave
@@ -360,74 +265,6 @@ void ClientSession::handle_subscription(json::object& msg, std::string_view meth
     if (!proxy_.subscription_release(u, uri)) return reply_result(id, json::object(), stateless);
   }
   forward_to(u, std::string(), msg, id, stateless, -1);
-}
-
-void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, const json::value& id,
-                               bool stateless, int log_rank, int input_round) {
-  Stats& st = proxy_.stats();
-  Upstream& up = proxy_.upstream(u);
-  st.total_requests++;
-  st.upstream_requests[u]++;
-  if (!tool.empty()) st.tool_requests[tool]++;
-  begin_request();
-  const std::string key = id_key(id);
-  const int64_t started = proxy_.clock().now_us();
-  std::shared_ptr<json::object> kept;  // before the progress token is rewritten
-  if (!stateless && !declare_.empty() && up.era() != Era::Handshake) kept = std::make_shared<json::object>(msg);
-  uint64_t progress_token = 0;
-  if (json::object* meta = protocol::meta_of(msg)) {
-    if (auto* tok = meta->if_contains("progressToken"); tok && protocol::valid_id(*tok)) {
-      progress_token = proxy_.progress_register(weak_from_this(), *tok);
-      *tok = progress_token;
-    }
-  }
-  std::weak_ptr<ClientSession> weak = weak_from_this();
-  Proxy* proxy = &proxy_;
-  // Only built when request logging is on: nothing extra on the path otherwise.
-  std::string what;
-  if (proxy_.settings().enable_request_logging)
-    what = std::string(protocol::string_at(msg, "method")) + (tool.empty() ? "" : " " + tool) + " -> " +
-           up.settings().name;
-  SendOptions opt;
-  // A handshake client that declared sampling, elicitation or roots: its own connection
-  // on a handshake upstream; on a stateless one its capabilities are stamped, and an
-  // input-required result is turned into server-to-client requests, so the request is kept.
-  if (!stateless && !declare_.empty()) {
-    opt.session = id_;
-    opt.declare = &declare_;
-    opt.stamp_capabilities = &declare_;
-  }
-  Ticket t = up.send(msg, [weak, proxy, id, key, started, stateless, progress_token, kept, u, tool, input_round,
-                           what = std::move(what)](Outcome& o) {
-    Stats& st = proxy->stats();
-    const int64_t latency = proxy->clock().now_us() - started;
-    if (!what.empty()) log_request(what, latency, o);
-    if (progress_token) proxy->progress_release(progress_token);
-    auto self = weak.lock();
-    if (self) self->in_flight_.erase(key);
-    if (o.response) {
-      st.record_outcome(o.response->contains("result"), latency);
-      if (!self) return;
-      (*o.response)["id"] = id;
-      if (auto* r = o.response->if_contains("result"); r && r->is_object()) {
-        if (kept && protocol::string_at(r->get_object(), "resultType") == "input_required") {
-          self->ask_client_for_input(u, tool, std::move(*kept), r->get_object(), id, input_round);
-          self->end_request();
-          return;
-        }
-        if (stateless) mark_complete(r->get_object());
-        else unmark_complete(r->get_object());
-      }
-      std::string line = protocol::to_line(*o.response);
-      self->reply(line);
-    } else {
-      st.record_outcome(false, latency);
-      if (!self) return;
-      self->reply_error(id, o.code, o.message, std::move(o.data));
-    }
-    if (self) self->end_request();
-  }, opt);
-  if (t.id != 0) in_flight_[key] = InFlight{t, u, log_rank, progress_token};
 }
 
 void ClientSession::handle_initialize(const json::value& id, json::object* params) {
@@ -602,7 +439,8 @@ void ClientSession::deliver_log(const json::object& notification, size_t upstrea
   // such client gets it).
   bool wanted = log_rank_ >= 0 && level_rank >= log_rank_;
   for (auto it = in_flight_.begin(); !wanted && it != in_flight_.end(); ++it)
-    wanted = it->second.upstream == upstream && it->second.log_rank >= 0 && level_rank >= it->second.log_rank;
+    wanted = it->second.call->candidates[it->second.call->current].upstream == upstream &&
+             it->second.call->log_rank >= 0 && level_rank >= it->second.call->log_rank;
   if (wanted) reply(protocol::to_line(notification));
 }
 
@@ -719,6 +557,10 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
         continue;
       }
       st.upstream_requests[u]++;
+      if (spec.kind == policy::Kind::Tool)  // annotations decide which tools may be re-sent
+        if (auto* tools = fan->results[i].if_contains("tools"); tools && tools->is_array())
+          for (auto& tool : tools->get_array())
+            if (tool.is_object()) up.learn_tool_hints(tool.get_object());
       std::string shadowed;
       auto counts = merge_page(spec, fan->results[i], u, up.settings().name_prefix, proxy->routes(), items, shadowed);
       if (counts.shadowed) {
@@ -811,8 +653,9 @@ void ClientSession::close() {
   subscriptions_.clear();
   closed_ = true;
   for (auto& [key, f] : in_flight_) {
-    if (f.progress_token) proxy_.progress_release(f.progress_token);
-    if (auto conn = f.ticket.connection.lock()) conn->cancel(f.ticket.id, "client disconnected");
+    f.call->cancelled = true;
+    if (f.call->progress_token) proxy_.progress_release(f.call->progress_token);
+    if (auto conn = f.call->ticket.connection.lock()) conn->cancel(f.call->ticket.id, "client disconnected");
   }
   in_flight_.clear();
   if (log_rank_ >= 0) {

@@ -20,6 +20,33 @@ namespace fasterapi::proxy {
 class Proxy;
 struct ListSpec;
 
+// One routed request (tools/call, prompts/get, resources/read, completion/complete, ...)
+// through its attempts: retries on one upstream, failover to the next matching route.
+struct CallState {
+  struct Candidate {
+    size_t upstream;
+    int route;             // index into the route table, -1: not from routing
+    std::string name;      // the tool or prompt name as that upstream knows it ("" to keep)
+  };
+  json::value id;          // the client's
+  std::string key;         // id_key(id)
+  std::string method;
+  std::string tool;        // tools/call: the client-visible tool name, for stats
+  json::object msg;        // the request while no connection holds it
+  std::shared_ptr<json::object> copy;  // kept to re-send after it was written (when safe)
+  std::shared_ptr<json::object> input_copy;  // for an input-required retry (input_required.cpp)
+  std::vector<Candidate> candidates;
+  size_t current = 0;      // candidate being tried
+  int retries = 0;         // re-sends so far
+  bool stateless = false;
+  int log_rank = -1;
+  int input_round = 0;
+  uint64_t progress_token = 0;
+  int64_t started_us = 0;
+  bool cancelled = false;
+  Ticket ticket;           // the attempt in flight
+};
+
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
  public:
   ClientSession(Proxy& proxy, int id, int read_fd, int write_fd, bool stop_when_closed);
@@ -40,10 +67,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
  private:
   struct InFlight {
-    Ticket ticket;
-    size_t upstream = 0;
-    int log_rank = -1;            // stateless era: the request's own logLevel
-    uint64_t progress_token = 0;  // the proxy's token standing for the client's, 0: none
+    std::shared_ptr<CallState> call;
   };
   struct Listen {
     json::value id;
@@ -70,8 +94,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void handle_set_level(const json::value& id, json::object* params, bool stateless);
   void handle_listen(const json::value& id, json::object* params);
   void handle_list(const ListSpec& spec, const json::value& id, json::object* params, bool stateless);
+  // routed_call.cpp
   void handle_routed(json::object& msg, std::string_view method, const json::value& id, bool stateless,
                      int log_rank);
+  void start_call(std::shared_ptr<CallState> call);
+  void attempt(std::shared_ptr<CallState> call);
+  void on_attempt_done(const std::shared_ptr<CallState>& call, Outcome& o);
+  void finish_call(const std::shared_ptr<CallState>& call, Outcome& o);
+  bool resend_safe(const CallState& call) const;
   void handle_subscription(json::object& msg, std::string_view method, const json::value& id, bool stateless,
                            const std::string& uri, size_t upstream);
   void forward_to(size_t upstream, std::string tool, json::object& msg, const json::value& id, bool stateless,

@@ -47,6 +47,13 @@ class Fields {
       out = static_cast<Int>(v->get_int64());
     }
   }
+  template <typename Int>
+  void non_negative(std::string_view key, Int& out) const {
+    if (const auto* v = find(key)) {
+      if (!v->is_int64() || v->get_int64() < 0) fail(key, "must be a non-negative integer");
+      out = static_cast<Int>(v->get_int64());
+    }
+  }
   void strings(std::string_view key, std::vector<std::string>& out) const {
     if (const auto* v = find(key)) {
       if (!v->is_array()) fail(key, "must be a list of strings");
@@ -98,6 +105,13 @@ ProxySettings parse_settings(std::string_view json_text) {
   top.str("version", s.version);
   top.positive("max_message_bytes", s.max_message_bytes);
   top.boolean("enable_request_logging", s.enable_request_logging);
+  top.boolean("failover_enabled", s.failover_enabled);
+  top.boolean("circuit_breaker_enabled", s.circuit_breaker_enabled);
+  top.positive("circuit_breaker_threshold", s.breaker.threshold);
+  top.positive("circuit_breaker_open_ms", s.breaker.open_ms);
+  top.positive("circuit_breaker_half_open_max_calls", s.breaker.half_open_max_calls);
+  top.positive("circuit_breaker_half_open_max_ms", s.breaker.half_open_max_ms);
+  top.non_negative("shutdown_drain_ms", s.shutdown_drain_ms);
 
   std::set<std::string> names;
   if (const auto* ups = top.list("upstreams")) {
@@ -116,6 +130,10 @@ ProxySettings parse_settings(std::string_view json_text) {
       f.positive("connect_timeout_ms", u.connect_timeout_ms);
       f.positive("request_timeout_ms", u.request_timeout_ms);
       f.positive("shutdown_grace_ms", u.shutdown_grace_ms);
+      f.boolean("enable_health_check", u.enable_health_check);
+      f.positive("health_check_interval_ms", u.health_check_interval_ms);
+      f.non_negative("max_retries", u.max_retries);
+      f.non_negative("retry_delay_ms", u.retry_delay_ms);
       if (u.name.empty()) f.fail("name", "must not be empty");
       if (!names.insert(u.name).second) f.fail("name", "duplicate upstream name '" + u.name + "'");
       if (u.transport_type != "stdio")
@@ -133,6 +151,8 @@ ProxySettings parse_settings(std::string_view json_text) {
       f.str("tool_pattern", r.tool_pattern);
       f.str("resource_pattern", r.resource_pattern);
       f.str("prompt_pattern", r.prompt_pattern);
+      f.boolean("idempotent", r.idempotent);
+      f.boolean("trust_annotations", r.trust_annotations);
       if (!names.count(r.upstream_name))
         f.fail("upstream_name", "no upstream named '" + r.upstream_name + "'");
       s.routes.push_back(std::move(r));

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/circuit_breaker.hpp"
+
 namespace fasterapi::proxy {
 
 // Thrown only while loading configuration; the message names the field.
@@ -28,6 +30,10 @@ struct UpstreamSettings {
   int64_t connect_timeout_ms = 5000;
   int64_t request_timeout_ms = 30000;
   int64_t shutdown_grace_ms = 2000;
+  bool enable_health_check = true;
+  int64_t health_check_interval_ms = 30000;
+  int max_retries = 3;
+  int64_t retry_delay_ms = 1000;
 };
 
 struct RouteSettings {
@@ -35,6 +41,10 @@ struct RouteSettings {
   std::string tool_pattern;
   std::string resource_pattern;
   std::string prompt_pattern;
+  // A call on this route may be re-sent after the upstream may have received it.
+  bool idempotent = false;
+  // Believe the upstream's readOnlyHint / idempotentHint for that decision.
+  bool trust_annotations = false;
 };
 
 struct ProxySettings {
@@ -42,6 +52,10 @@ struct ProxySettings {
   std::string version = "1.0.0";
   size_t max_message_bytes = 4 * 1024 * 1024;
   bool enable_request_logging = true;
+  bool failover_enabled = true;
+  bool circuit_breaker_enabled = true;
+  policy::BreakerConfig breaker;
+  int64_t shutdown_drain_ms = 5000;  // stop(): how long calls in flight may still finish
   std::vector<UpstreamSettings> upstreams;
   std::vector<RouteSettings> routes;
 };

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/log.hpp"
+#include "policy/circuit_breaker.hpp"
 #include "fasterapi/errors.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/meta.hpp"
@@ -433,6 +434,8 @@ uint64_t UpstreamConnection::send(json::object& msg, Completion done, const Send
       o.message = "Upstream '" + owner_.settings().name + "' is not connected";
       o.data = unavailable_data(owner_, "not_connected");
     }
+    o.delivery = Delivery::NotSent;
+    o.unsent = &msg;
     done(o);
     return 0;
   }
@@ -517,13 +520,22 @@ void UpstreamConnection::fail(int code, const std::string& message, json::object
   auto pending = std::move(pending_);
   pending_.clear();
   deadlines_.clear();
+  // Requests still waiting for the handshake were never written: the caller may send them
+  // elsewhere, and gets them back for that.
+  std::unordered_map<uint64_t, json::object*> unsent;
+  auto waiting = std::move(waiting_);
   waiting_.clear();
+  for (auto& [id, w] : waiting) unsent[id] = &w.msg;
   for (auto& [id, p] : pending) {
     if (id == initialize_id_) continue;
     Outcome o;
     o.code = code;
     o.message = message;
     o.data = data;
+    if (auto it = unsent.find(id); it != unsent.end()) {
+      o.delivery = Delivery::NotSent;
+      o.unsent = it->second;
+    }
     p.done(o);
   }
 }
@@ -582,9 +594,67 @@ void UpstreamConnection::escalate(int step) {
 
 Upstream::Upstream(asio::io_context& io, const UpstreamSettings& settings, size_t index,
                    const Clock& clock, bool manual_clock, size_t max_message_bytes,
-                   UpstreamHooks& hooks)
+                   UpstreamHooks& hooks, const policy::BreakerConfig& breaker)
     : io_(io), settings_(settings), index_(index), clock_(clock), manual_clock_(manual_clock),
-      max_message_bytes_(max_message_bytes), hooks_(hooks) {}
+      max_message_bytes_(max_message_bytes), hooks_(hooks), breaker_(breaker) {}
+
+namespace {
+// Restart backoff after `failures` consecutive failed or crashed connections: the first
+// restart is immediate, then 100 ms doubling up to 30 s.
+int64_t restart_backoff_ms(int failures) {
+  if (failures <= 1) return 0;
+  return std::min<int64_t>(30000, int64_t{100} << std::min(failures - 2, 9));
+}
+}  // namespace
+
+void Upstream::connection_failed() {
+  healthy_ = false;
+  ++consecutive_failures_;
+  const int64_t backoff = restart_backoff_ms(consecutive_failures_);
+  next_spawn_ms_ = clock_.now_ms() + backoff;
+  if (settings_.eager_start && !stopping_ && hooks_.after) {
+    // An upstream meant to be running is brought back without waiting for a request.
+    hooks_.after(backoff, [this] {
+      if (stopping_) return;
+      for (auto& c : pool_)
+        if (c->usable() && c->session() == 0) return;
+      pick();
+    });
+  }
+}
+
+void Upstream::health_check() {
+  if (stopping_ || !started_ || era_ == Era::Unknown) return;
+  json::object msg;
+  msg["jsonrpc"] = "2.0";
+  msg["method"] = era_ == Era::Stateless ? "server/discover" : "ping";
+  msg["params"] = json::object();
+  hooks_.count("health_checks");
+  send(msg, [this](Outcome& o) {
+    if (stopping_) return;
+    const bool ok = o.response && o.response->contains("result");
+    if (!ok) {
+      hooks_.count("health_check_failures");
+      log::warn("upstream", settings_.name + ": health check failed" + (o.response ? "" : ": " + o.message));
+    }
+    healthy_ = ok;
+  });
+}
+
+void Upstream::learn_tool_hints(const json::object& tool) {
+  auto* name = tool.if_contains("name");
+  if (!name || !name->is_string()) return;
+  uint8_t bits = 0;
+  if (auto* a = tool.if_contains("annotations"); a && a->is_object()) {
+    auto flag = [&](std::string_view k) {
+      auto* v = a->get_object().if_contains(k);
+      return v && v->is_bool() && v->get_bool();
+    };
+    if (flag("readOnlyHint")) bits |= kReadOnly;
+    if (flag("idempotentHint")) bits |= kIdempotent;
+  }
+  tool_hints_[std::string(name->get_string())] = bits;
+}
 
 std::shared_ptr<UpstreamConnection> Upstream::pick() {
   std::shared_ptr<UpstreamConnection> best;
@@ -595,6 +665,8 @@ std::shared_ptr<UpstreamConnection> Upstream::pick() {
   const size_t live = std::count_if(pool_.begin(), pool_.end(),
                                     [](auto& c) { return c->usable() && c->session() == 0; });
   if (!best || (best->in_flight() >= kSpawnWhenBusy && live < static_cast<size_t>(settings_.max_connections))) {
+    if (!best && clock_.now_ms() < next_spawn_ms_) return nullptr;  // backing off after crashes
+    started_ = true;
     auto conn = std::make_shared<UpstreamConnection>(*this, next_serial_++, 0, json::object());
     pool_.push_back(conn);
     conn->open();
@@ -607,6 +679,7 @@ std::shared_ptr<UpstreamConnection> Upstream::pick() {
 std::shared_ptr<UpstreamConnection> Upstream::own_connection(const SendOptions& opt) {
   for (auto& c : pool_)
     if (c->session() == opt.session && c->usable()) return c;
+  started_ = true;
   auto conn = std::make_shared<UpstreamConnection>(*this, next_serial_++, opt.session,
                                                    opt.declare ? *opt.declare : json::object());
   pool_.push_back(conn);
@@ -632,12 +705,25 @@ Ticket Upstream::send(json::object& msg, Completion done, const SendOptions& opt
     o.message = "The proxy is shutting down";
     o.data["upstream"] = settings_.name;
     o.data["reason"] = "shutting_down";
+    o.delivery = Delivery::NotSent;
+    o.unsent = &msg;
     done(o);
     return {};
   }
   // A stateless-era upstream sends no server-to-client requests: no need for a session's
   // own connection there.
   auto conn = opt.session != 0 && era_ != Era::Stateless ? own_connection(opt) : pick();
+  if (!conn) {
+    Outcome o;
+    o.code = errors::kUpstreamUnavailable;
+    o.message = "Upstream '" + settings_.name + "' is restarting after repeated failures";
+    o.data = unavailable_data(*this, "restarting");
+    o.data["retry_after_ms"] = next_spawn_ms_ - clock_.now_ms();
+    o.delivery = Delivery::NotSent;
+    o.unsent = &msg;
+    done(o);
+    return {};
+  }
   const uint64_t id = conn->send(msg, std::move(done), opt);
   return Ticket{conn, id};
 }
@@ -661,6 +747,8 @@ bool Upstream::all_closed() const { return pool_.empty(); }
 
 void Upstream::connection_ready(UpstreamConnection* conn) {
   healthy_ = true;
+  consecutive_failures_ = 0;
+  next_spawn_ms_ = 0;
   if (era_ == Era::Handshake && !log_level_.empty()) {
     json::object msg;
     msg["jsonrpc"] = "2.0";

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fasterapi/clock.hpp"
+#include "policy/circuit_breaker.hpp"
 #include "proxy/settings.hpp"
 #include "transport/child_process.hpp"
 #include "transport/fd_channel.hpp"
@@ -24,12 +25,20 @@ namespace fasterapi::proxy {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
+// Whether a request that got no answer may have reached the upstream (retry safety).
+enum class Delivery : uint8_t {
+  NotSent,           // never written: spawn, connect or initialize failed, circuit open, ...
+  PossiblyAccepted,  // written, then the upstream crashed or timed out: it may have run it
+};
+
 // What became of one forwarded request.
 struct Outcome {
   json::object* response = nullptr;  // the upstream's answer (result or error), when it came
   int code = 0;                      // otherwise: the proxy's error
   std::string message;
   json::object data;
+  Delivery delivery = Delivery::PossiblyAccepted;
+  json::object* unsent = nullptr;  // NotSent: the request itself, to send elsewhere
 };
 using Completion = std::function<void(Outcome&)>;
 
@@ -60,6 +69,8 @@ struct UpstreamHooks {
       on_server_request;
   std::function<void(const std::string& counter)> count;
   std::function<void()> on_connection_closed;
+  // Runs `fn` after `delay_ms` on the loop (on the manual clock in tests).
+  std::function<void(int64_t delay_ms, std::function<void()> fn)> after;
 };
 
 class Upstream;
@@ -158,7 +169,8 @@ struct Ticket {
 class Upstream {
  public:
   Upstream(asio::io_context& io, const UpstreamSettings& settings, size_t index,
-           const Clock& clock, bool manual_clock, size_t max_message_bytes, UpstreamHooks& hooks);
+           const Clock& clock, bool manual_clock, size_t max_message_bytes, UpstreamHooks& hooks,
+           const policy::BreakerConfig& breaker);
 
   // Forwards a request on the least-loaded connection, starting one if needed (or on the
   // session's own connection, see SendOptions).
@@ -181,6 +193,16 @@ class Upstream {
   void shutdown_all();
   bool all_closed() const;
   bool healthy() const { return healthy_; }
+  policy::CircuitBreaker& breaker() { return breaker_; }
+  // One health probe (ping, or server/discover for a stateless upstream) if it has started.
+  void health_check();
+  // What the upstream's tools/list said of a tool (bits below), learnt as lists pass by.
+  static constexpr uint8_t kReadOnly = 1, kIdempotent = 2;
+  void learn_tool_hints(const json::object& tool);
+  uint8_t tool_hints(const std::string& name) const {
+    auto it = tool_hints_.find(name);
+    return it == tool_hints_.end() ? 0 : it->second;
+  }
 
   const UpstreamSettings& settings() const { return settings_; }
   size_t index() const { return index_; }
@@ -199,7 +221,7 @@ class Upstream {
 
   // From connections.
   void connection_ready(UpstreamConnection* conn);
-  void connection_failed() { healthy_ = false; }
+  void connection_failed();
   void connection_closed(UpstreamConnection* conn);
 
  private:
@@ -218,7 +240,13 @@ class Upstream {
   int next_serial_ = 1;
   bool healthy_ = true;
   bool stopping_ = false;
+  bool started_ = false;  // a connection was ever opened (health checks wait for that)
   Era era_ = Era::Unknown;
+  policy::CircuitBreaker breaker_;
+  std::unordered_map<std::string, uint8_t> tool_hints_;
+  // Crash recovery: restarts back off after repeated failures.
+  int consecutive_failures_ = 0;
+  int64_t next_spawn_ms_ = 0;
   std::string log_level_;
   // The one subscriptions/listen stream on a stateless-era upstream.
   bool listen_tools_ = false, listen_prompts_ = false, listen_resources_ = false;

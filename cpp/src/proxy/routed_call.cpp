@@ -1,0 +1,357 @@
+// A routed request's way through the upstreams: pick the first candidate route whose
+// circuit admits it (and which is healthy, when another could take it), send, and on a
+// failure re-send only when that cannot duplicate a side effect (docs/resilience.md):
+//   not sent (never written)            -> retry or fail over freely
+//   possibly accepted (crash, timeout)  -> only list/read/get methods, routes marked
+//                                          idempotent, or tools the upstream annotates
+//                                          readOnly/idempotent where the route trusts it
+//   error proving it did not run        -> fail over to the next route (never the same one)
+#include <boost/json/serialize.hpp>
+#include <cmath>
+
+#include "common/log.hpp"
+#include "fasterapi/errors.hpp"
+#include "protocol/jsonrpc.hpp"
+#include "protocol/meta.hpp"
+#include "proxy/list_merge.hpp"
+#include "proxy/proxy.hpp"
+#include "proxy/session.hpp"
+#include "proxy/session_helpers.hpp"
+
+namespace fasterapi::proxy {
+
+namespace detail {
+void log_request(const std::string& what, int64_t latency_us, const Outcome& o) {
+  std::string outcome;
+  if (!o.response) outcome = "error " + std::to_string(o.code);
+  else if (auto* e = o.response->if_contains("error"); e && e->is_object() && e->get_object().contains("code"))
+    outcome = "upstream error " + json::serialize(e->get_object().at("code"));
+  else outcome = "ok";
+  log::info("request", what + " " + std::to_string(latency_us / 1000) + "." +
+                           std::to_string((latency_us % 1000) / 100) + " ms " + outcome);
+}
+}  // namespace detail
+
+namespace {
+
+// What a routed method names.
+struct Target {
+  policy::Kind kind;
+  std::string name;
+  bool prefixed = false;  // tools and prompts carry the upstream's name_prefix
+};
+
+json::value* target_slot(std::string_view method, json::object* params) {
+  if (!params) return nullptr;
+  if (method == "tools/call" || method == "prompts/get") return params->if_contains("name");
+  if (method == "resources/read" || method == "resources/subscribe" || method == "resources/unsubscribe")
+    return params->if_contains("uri");
+  if (method == "completion/complete") {
+    auto* ref = params->if_contains("ref");
+    if (!ref || !ref->is_object()) return nullptr;
+    auto type = protocol::string_at(ref->get_object(), "type");
+    return ref->get_object().if_contains(type == "ref/prompt" ? "name" : "uri");
+  }
+  return nullptr;
+}
+
+// Finds the routed name in a request; returns an error reason when params are malformed.
+const char* find_target(std::string_view method, json::object* params, Target& t) {
+  if (!params) return "params must be an object";
+  json::value* slot = target_slot(method, params);
+  const bool ok = slot && slot->is_string();
+  if (ok) t.name = std::string(slot->get_string());
+  if (method == "tools/call") {
+    t.kind = policy::Kind::Tool;
+    t.prefixed = true;
+    return ok ? nullptr : "params.name must be a string";
+  }
+  if (method == "prompts/get") {
+    t.kind = policy::Kind::Prompt;
+    t.prefixed = true;
+    return ok ? nullptr : "params.name must be a string";
+  }
+  if (method == "completion/complete") {
+    auto* ref = params->if_contains("ref");
+    if (!ref || !ref->is_object()) return "params.ref must be an object";
+    auto type = protocol::string_at(ref->get_object(), "type");
+    if (type == "ref/prompt") {
+      t.kind = policy::Kind::Prompt;
+      t.prefixed = true;
+      return ok ? nullptr : "params.ref.name must be a string";
+    }
+    if (type == "ref/resource") {
+      t.kind = policy::Kind::Resource;
+      return ok ? nullptr : "params.ref.uri must be a string";
+    }
+    return "params.ref.type must be ref/prompt or ref/resource";
+  }
+  t.kind = policy::Kind::Resource;
+  return ok ? nullptr : "params.uri must be a string";
+}
+
+bool proves_not_run(int code) {
+  return code == errors::kParseError || code == errors::kInvalidRequest || code == errors::kMethodNotFound ||
+         code == errors::kInvalidParams;
+}
+
+int error_code(const json::object& response) {
+  auto* e = response.if_contains("error");
+  if (!e || !e->is_object()) return 0;
+  auto* c = e->get_object().if_contains("code");
+  return c && c->is_int64() ? static_cast<int>(c->get_int64()) : 0;
+}
+
+}  // namespace
+
+void ClientSession::handle_routed(json::object& msg, std::string_view method, const json::value& id,
+                                  bool stateless, int log_rank) {
+  Target t;
+  if (const char* bad = find_target(method, protocol::params_of(msg), t)) {
+    json::object d;
+    d["reason"] = "invalid_params";
+    d["detail"] = bad;
+    return reply_error(id, errors::kInvalidParams, std::string("Invalid params: ") + bad, std::move(d));
+  }
+  const char* kind = policy::kind_name(t.kind);
+  auto no_route = [&](const char* why) {
+    proxy_.stats().total_requests++;
+    proxy_.stats().record_refusal();
+    json::object d;
+    d["reason"] = why;
+    d["kind"] = kind;
+    d["name"] = t.name;
+    reply_error(id, errors::kInvalidParams, std::string("No route found for ") + kind + " '" + t.name + "'",
+                std::move(d));
+  };
+  const auto& routes = proxy_.routes();
+  const auto matches = routes.match_all(t.kind, t.name);
+  if (matches.count == 0) return no_route("no_route");
+  const bool subscription = method == "resources/subscribe" || method == "resources/unsubscribe";
+  // Failover candidates: every matching route in order, each upstream once.
+  const int considered = proxy_.settings().failover_enabled && !subscription ? matches.count : 1;
+  auto call = std::make_shared<CallState>();
+  for (int i = 0; i < considered; ++i) {
+    const int r = matches.index[i];
+    const size_t u = routes.routes()[r].upstream;
+    bool seen = false;
+    for (auto& c : call->candidates) seen = seen || c.upstream == u;
+    if (seen) continue;
+    std::string inner = t.name;
+    const auto& prefix = proxy_.upstream(u).settings().name_prefix;
+    if (t.prefixed && !prefix.empty() && !strip_prefix(prefix, t.name, inner)) continue;
+    call->candidates.push_back({u, r, t.prefixed ? inner : std::string()});
+  }
+  if (call->candidates.empty()) return no_route("name_lacks_upstream_prefix");
+  if (subscription) {
+    if (auto* slot = target_slot(method, protocol::params_of(msg)); slot && !call->candidates[0].name.empty())
+      *slot = call->candidates[0].name;
+    return handle_subscription(msg, method, id, stateless, t.name, call->candidates[0].upstream);
+  }
+  call->id = id;
+  call->key = detail::id_key(id);
+  call->method = std::string(method);
+  if (method == "tools/call") call->tool = t.name;
+  call->stateless = stateless;
+  call->log_rank = log_rank;
+  call->msg = std::move(msg);
+  start_call(std::move(call));
+}
+
+void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, const json::value& id,
+                               bool stateless, int log_rank, int input_round) {
+  auto call = std::make_shared<CallState>();
+  call->id = id;
+  call->key = detail::id_key(id);
+  call->method = std::string(protocol::string_at(msg, "method"));
+  call->tool = std::move(tool);
+  call->stateless = stateless;
+  call->log_rank = log_rank;
+  call->input_round = input_round;
+  call->candidates.push_back({u, -1, std::string()});
+  call->msg = std::move(msg);
+  start_call(std::move(call));
+}
+
+void ClientSession::start_call(std::shared_ptr<CallState> call) {
+  Stats& st = proxy_.stats();
+  st.total_requests++;
+  if (!call->tool.empty()) st.tool_requests[call->tool]++;
+  begin_request();
+  call->started_us = proxy_.clock().now_us();
+  // A handshake client that declared sampling, elicitation or roots, in front of an
+  // upstream that may be stateless: keep the request (with the client's progress token)
+  // for the retry an input-required result asks for (input_required.cpp).
+  if (!call->stateless && !declare_.empty() &&
+      proxy_.upstream(call->candidates[0].upstream).era() != Era::Handshake)
+    call->input_copy = std::make_shared<json::object>(call->msg);
+  if (json::object* meta = protocol::meta_of(call->msg)) {
+    if (auto* tok = meta->if_contains("progressToken"); tok && protocol::valid_id(*tok)) {
+      call->progress_token = proxy_.progress_register(weak_from_this(), *tok);
+      *tok = call->progress_token;
+    }
+  }
+  in_flight_[call->key] = InFlight{call};
+  attempt(std::move(call));
+}
+
+bool ClientSession::resend_safe(const CallState& call) const {
+  if (call.method == "resources/read" || call.method == "prompts/get" || call.method == "completion/complete")
+    return true;
+  if (call.method != "tools/call") return false;
+  const auto& cand = call.candidates[call.current];
+  if (cand.route < 0) return false;
+  const auto& route = proxy_.settings().routes[cand.route];
+  if (route.idempotent) return true;
+  if (!route.trust_annotations) return false;
+  const std::string& name = cand.name.empty() ? call.tool : cand.name;
+  return proxy_.upstream(cand.upstream).tool_hints(name) & (Upstream::kReadOnly | Upstream::kIdempotent);
+}
+
+void ClientSession::attempt(std::shared_ptr<CallState> call) {
+  if (call->cancelled || closed_) return;
+  const auto& settings = proxy_.settings();
+  const int64_t now = proxy_.clock().now_ms();
+  int64_t retry_after = -1;
+  for (; call->current < call->candidates.size(); ++call->current) {
+    Upstream& up = proxy_.upstream(call->candidates[call->current].upstream);
+    const bool last = call->current + 1 == call->candidates.size();
+    if (settings.circuit_breaker_enabled && !up.breaker().try_admit(now)) {
+      const int64_t ra = up.breaker().retry_after_ms(now);
+      retry_after = retry_after < 0 ? ra : std::min(retry_after, ra);
+      proxy_.stats().counters["circuit_open_rejections"]++;
+      continue;
+    }
+    if (settings.failover_enabled && !last && !up.healthy()) continue;
+    break;
+  }
+  if (call->current == call->candidates.size()) {
+    Outcome o;
+    o.code = errors::kUpstreamUnavailable;
+    const std::string& first = proxy_.upstream(call->candidates[0].upstream).settings().name;
+    o.message = "Upstream '" + first + "' is unavailable: its circuit breaker is open";
+    o.data["upstream"] = first;
+    o.data["reason"] = "circuit_open";
+    o.data["retry_after_ms"] = std::max<int64_t>(0, retry_after);
+    o.data["delivery"] = "not_sent";
+    return finish_call(call, o);
+  }
+  const auto& cand = call->candidates[call->current];
+  Upstream& up = proxy_.upstream(cand.upstream);
+  if (call->msg.empty() && call->copy) call->msg = *call->copy;
+  if (!cand.name.empty())
+    if (auto* slot = target_slot(call->method, protocol::params_of(call->msg))) *slot = cand.name;
+  // Kept only when it could be re-sent after being written: to the next route, or here again.
+  const bool may_fail_over = settings.failover_enabled && call->current + 1 < call->candidates.size();
+  if (!call->copy && (may_fail_over || (up.settings().max_retries > 0 && resend_safe(*call))))
+    call->copy = std::make_shared<json::object>(call->msg);
+  SendOptions opt;
+  if (!call->stateless && !declare_.empty()) {
+    opt.session = id_;
+    opt.declare = &declare_;
+    opt.stamp_capabilities = &declare_;
+  }
+  proxy_.stats().upstream_requests[cand.upstream]++;
+  auto self = shared_from_this();
+  Ticket t = up.send(call->msg, [self, call](Outcome& o) { self->on_attempt_done(call, o); }, opt);
+  call->msg = json::object();  // the connection has it (or handed it back through the outcome)
+  if (t.id != 0) call->ticket = t;
+}
+
+void ClientSession::on_attempt_done(const std::shared_ptr<CallState>& call, Outcome& o) {
+  const auto& settings = proxy_.settings();
+  Stats& st = proxy_.stats();
+  const auto& cand = call->candidates[call->current];
+  Upstream& up = proxy_.upstream(cand.upstream);
+  const int64_t now = proxy_.clock().now_ms();
+  const int code = o.response ? error_code(*o.response) : o.code;
+  // The breaker counts what is the upstream's fault: no answer (crash, timeout, refused
+  // start) or an internal error; a client's bad request is not the upstream failing.
+  const bool upstream_failed = o.response ? code == errors::kInternalError : o.code != errors::kShuttingDown;
+  if (settings.circuit_breaker_enabled) {
+    if (upstream_failed) up.breaker().on_failure(now);
+    else if (o.response) up.breaker().on_success(now);
+  }
+  if (call->cancelled) return;
+  const bool may_fail_over = settings.failover_enabled && call->current + 1 < call->candidates.size();
+  if (o.response) {
+    if (proves_not_run(code) && may_fail_over && call->copy) {
+      st.counters["failovers"]++;
+      call->current++;
+      return attempt(call);
+    }
+    return finish_call(call, o);
+  }
+  bool can_resend = false;
+  if (o.delivery == Delivery::NotSent && o.unsent) {
+    call->msg = std::move(*o.unsent);
+    can_resend = true;
+  } else if (o.delivery == Delivery::PossiblyAccepted && call->copy && resend_safe(*call)) {
+    can_resend = true;  // attempt() takes the copy
+  }
+  if (can_resend && o.code != errors::kShuttingDown && !proxy_.shutting_down()) {
+    if (may_fail_over) {
+      st.counters["failovers"]++;
+      call->current++;
+      return attempt(call);
+    }
+    if (call->retries < up.settings().max_retries) {
+      call->retries++;
+      st.retried_requests++;
+      // Jittered exponential backoff: retry_delay_ms * 2^(n-1) * [0.5, 1.5), at most 30 s.
+      const double base = static_cast<double>(up.settings().retry_delay_ms) * std::pow(2.0, call->retries - 1);
+      int64_t delay = std::min<int64_t>(30000, static_cast<int64_t>(base * (0.5 + proxy_.jitter())));
+      if (auto* ra = o.data.if_contains("retry_after_ms"); ra && ra->is_int64()) delay = std::max(delay, ra->get_int64());
+      call->ticket = {};
+      auto self = shared_from_this();
+      proxy_.after(delay, [self, call] { self->attempt(call); });
+      return;
+    }
+  }
+  if (!o.data.contains("delivery"))
+    o.data["delivery"] = o.delivery == Delivery::NotSent ? "not_sent" : "possibly_accepted";
+  if (o.delivery == Delivery::PossiblyAccepted && o.code != errors::kShuttingDown) {
+    // Not re-sent because that could run it twice: say so.
+    o.data["outcome"] = "unknown";
+    o.message += " (the upstream may have run the request; not re-sent)";
+  }
+  if (call->retries) o.data["retries"] = call->retries;
+  finish_call(call, o);
+}
+
+void ClientSession::finish_call(const std::shared_ptr<CallState>& call, Outcome& o) {
+  Stats& st = proxy_.stats();
+  const int64_t latency = proxy_.clock().now_us() - call->started_us;
+  if (proxy_.settings().enable_request_logging) {
+    const auto& cand = call->candidates[std::min(call->current, call->candidates.size() - 1)];
+    detail::log_request(call->method + (call->tool.empty() ? "" : " " + call->tool) + " -> " +
+                            proxy_.upstream(cand.upstream).settings().name,
+                        latency, o);
+  }
+  if (call->progress_token) {
+    proxy_.progress_release(call->progress_token);
+    call->progress_token = 0;
+  }
+  if (auto it = in_flight_.find(call->key); it != in_flight_.end() && it->second.call == call) in_flight_.erase(it);
+  if (o.response) {
+    st.record_outcome(o.response->contains("result"), latency);
+    (*o.response)["id"] = call->id;
+    if (auto* r = o.response->if_contains("result"); r && r->is_object()) {
+      if (call->input_copy && protocol::string_at(r->get_object(), "resultType") == "input_required") {
+        ask_client_for_input(call->candidates[call->current].upstream, call->tool, std::move(*call->input_copy),
+                             r->get_object(), call->id, call->input_round);
+        end_request();
+        return;
+      }
+      if (call->stateless) detail::mark_complete(r->get_object());
+      else detail::unmark_complete(r->get_object());
+    }
+    reply(protocol::to_line(*o.response));
+  } else {
+    st.record_outcome(false, latency);
+    reply_error(call->id, o.code, o.message, std::move(o.data));
+  }
+  end_request();
+}
+
+}  // namespace fasterapi::proxy
