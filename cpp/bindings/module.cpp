@@ -14,6 +14,8 @@ namespace py = pybind11;
 namespace json = boost::json;
 using fasterapi::proxy::Proxy;
 
+void bind_security(py::module_& m);  // bind_security.cpp
+
 namespace {
 
 py::object to_python(const json::value& v) {
@@ -106,4 +108,6 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init<size_t>(), py::arg("max_message_bytes"))
       .def("feed", &PyFramer::feed)
       .def("next", &PyFramer::next);
+
+  bind_security(m);
 }

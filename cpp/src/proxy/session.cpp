@@ -116,6 +116,12 @@ void ClientSession::reply_error(const json::value& id, int code, std::string_vie
   reply(protocol::error_line(id, code, message, std::move(data)));
 }
 
+void ClientSession::refuse(const json::value& id, filters::Refusal r) {
+  proxy_.stats().total_requests++;
+  proxy_.stats().record_refusal();
+  reply_error(id, r.code, r.message, std::move(r.data));
+}
+
 void ClientSession::on_line(std::string_view line) {
   boost::system::error_code ec;
   json::value msg = json::parse(line, ec);
@@ -187,6 +193,8 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
     d["reason"] = "duplicate_id";
     return reply_error(id, errors::kInvalidRequest, "Request id is already in use by a request in flight", std::move(d));
   }
+  // Every request from here on is authenticated (docs/security.md lists the exempt ones).
+  if (auto r = proxy_.security().admit(msg, proxy_.clock(), principal_)) return refuse(id, std::move(*r));
   if (const ListSpec* spec = find_list_spec(method)) return handle_list(*spec, id, protocol::params_of(msg));
   if (is_routed(method)) {
     Target t;
@@ -209,6 +217,8 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
                   std::string("No route found for ") + kind + " '" + t.name + "'", std::move(d));
     };
     if (r < 0) return no_route("no_route");
+    if (auto refusal = proxy_.security().check_call(*principal_, r, t.kind, t.name, method == "tools/call", proxy_.clock()))
+      return refuse(id, std::move(*refusal));
     const size_t u = proxy_.routes().routes()[r].upstream;
     const auto& prefix = proxy_.upstream(u).settings().name_prefix;
     if (t.prefixed && !prefix.empty()) {
@@ -232,6 +242,7 @@ void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, co
   st.total_requests++;
   st.upstream_requests[u]++;
   if (!tool.empty()) st.tool_requests[tool]++;
+  st.client_requests[principal_->id]++;
   begin_request();
   const std::string key = id_key(id);
   const int64_t started = proxy_.clock().now_us();
@@ -241,7 +252,7 @@ void ClientSession::forward_to(size_t u, std::string tool, json::object& msg, co
   std::string what;
   if (proxy_.settings().enable_request_logging)
     what = std::string(protocol::string_at(msg, "method")) + (tool.empty() ? "" : " " + tool) + " -> " +
-           up.settings().name;
+           up.settings().name + " client " + principal_->id;
   Ticket t = up.send(msg, [weak, proxy, id, key, started, what = std::move(what)](Outcome& o) {
     Stats& st = proxy->stats();
     const int64_t latency = proxy->clock().now_us() - started;
@@ -351,7 +362,9 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
     for (size_t u = 0; u < n; ++u)
       if (proxy_.routes().serves(u, spec.kind)) pages.push_back({u, std::nullopt});
   }
+  if (auto r = proxy_.security().check_list(*principal_, proxy_.clock())) return refuse(id, std::move(*r));
   proxy_.stats().total_requests++;
+  proxy_.stats().client_requests[principal_->id]++;
   if (pages.empty()) {
     proxy_.stats().record_outcome(true, 0);
     json::object result;
@@ -371,7 +384,7 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
 
   std::weak_ptr<ClientSession> weak = weak_from_this();
   Proxy* proxy = &proxy_;
-  auto finish = [weak, proxy, fan] {
+  auto finish = [weak, proxy, fan, principal = principal_] {
     Stats& st = proxy->stats();
     const ListSpec& spec = *fan->spec;
     json::array items;
@@ -388,7 +401,8 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
       }
       st.upstream_requests[u]++;
       std::string shadowed;
-      auto counts = merge_page(spec, fan->results[i], u, up.settings().name_prefix, proxy->routes(), items, shadowed);
+      auto counts = merge_page(spec, fan->results[i], u, up.settings().name_prefix, proxy->routes(), items, shadowed,
+                               [&](int r) { return proxy->security().visible(*principal, r); });
       if (counts.shadowed) {
         st.counters["shadowed_items"] += counts.shadowed;
         log::warn("list", std::string(spec.method) + ": upstream '" + up.settings().name + "' listed " +

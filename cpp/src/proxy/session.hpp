@@ -7,7 +7,9 @@
 #include <string>
 #include <unordered_map>
 
+#include "filters/refusal.hpp"
 #include "policy/route_table.hpp"
+#include "policy/token_cache.hpp"
 #include "proxy/upstream.hpp"
 #include "transport/fd_channel.hpp"
 
@@ -34,6 +36,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void on_input_closed();
   void reply(const std::string& line);
   void reply_error(const json::value& id, int code, std::string_view message, json::object data = {});
+  void refuse(const json::value& id, filters::Refusal r);  // a security stage said no
 
   void handle_initialize(const json::value& id, json::object* params);
   void handle_discover(const json::value& id);
@@ -59,6 +62,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::set<std::string> subscriptions_;
   // Requests forwarded upstream, by the client's id (serialised), for cancellation.
   std::unordered_map<std::string, Ticket> in_flight_;
+  // Who sent the request being dispatched (set by the auth stage for every request).
+  policy::PrincipalPtr principal_;
 };
 
 }  // namespace fasterapi::proxy

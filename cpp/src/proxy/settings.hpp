@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "filters/security_settings.hpp"
+
 namespace fasterapi::proxy {
 
 // Thrown only while loading configuration; the message names the field.
@@ -44,6 +46,7 @@ struct ProxySettings {
   bool enable_request_logging = true;
   std::vector<UpstreamSettings> upstreams;
   std::vector<RouteSettings> routes;
+  filters::SecuritySettings security;  // auth, scopes, rate limits (docs/security.md)
 };
 
 ProxySettings parse_settings(std::string_view json_text);
