@@ -61,7 +61,7 @@ class PyFramer {
 PYBIND11_MODULE(_core, m) {
   m.doc() = "FasterAPI MCP proxy core (private; use fasterapi.mcp)";
   m.attr("__version__") = "0.1.0";
-  static py::exception<fasterapi::proxy::ConfigError> config_error(m, "ConfigError", PyExc_ValueError);
+  py::register_exception<fasterapi::proxy::ConfigError>(m, "ConfigError", PyExc_ValueError);
 
   py::class_<Proxy>(m, "Proxy")
       .def(py::init([](const std::string& config_json) {
