@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,27 @@ class PyRateLimiter {
  private:
   policy::RateSpec spec_;
   policy::RateState state_;
+};
+
+// Per-client limits as the filter keeps them: one state per key, found through each
+// principal's slot, idle keys forgotten past `soft_max`.
+class PyKeyedRateLimiter {
+ public:
+  PyKeyedRateLimiter(const std::string& algorithm, int64_t max_requests, int64_t window_ms, int64_t burst,
+                     size_t soft_max)
+      : spec_(rate_spec(algorithm, max_requests, window_ms, burst)), states_(soft_max) {}
+  std::pair<bool, int64_t> check(const std::string& key, int64_t now) {
+    policy::Principal& p = principals_[key];
+    p.id = key;
+    auto d = policy::rate_check(spec_, states_.get(spec_, key, now, &p.client_slot), now);
+    return {d.allowed, d.retry_after_ms};
+  }
+  size_t size() const { return states_.size(); }
+
+ private:
+  policy::RateSpec spec_;
+  policy::KeyedRateStates states_;
+  std::map<std::string, policy::Principal> principals_;
 };
 
 class PyTokenCache {
@@ -131,6 +153,12 @@ void bind_security(py::module_& m) {
       .def("check", &PyRateLimiter::check, py::arg("now_ms"))
       .def("retry_after", &PyRateLimiter::retry_after, py::arg("now_ms"));
 
+  py::class_<PyKeyedRateLimiter>(m, "KeyedRateLimiter")
+      .def(py::init<const std::string&, int64_t, int64_t, int64_t, size_t>(), py::arg("algorithm"),
+           py::arg("max_requests"), py::arg("window_ms"), py::arg("burst") = 0, py::arg("soft_max") = 100000)
+      .def("check", &PyKeyedRateLimiter::check, py::arg("key"), py::arg("now_ms"))
+      .def("__len__", &PyKeyedRateLimiter::size);
+
   py::class_<PyTokenCache>(m, "TokenCache")
       .def(py::init<size_t>(), py::arg("capacity"))
       .def("insert", &PyTokenCache::insert, py::arg("token"), py::arg("principal"), py::arg("valid_from_ms"),
@@ -165,7 +193,7 @@ void bind_security(py::module_& m) {
 
   m.def(
       "bench_rate_limit",
-      [](const std::string& algorithm, int64_t keys, int64_t iterations) {
+      [](const std::string& algorithm, int64_t keys, int64_t iterations, bool by_name) {
         // A limit no request reaches, so every check walks the allow-and-charge path.
         policy::RateSpec spec = rate_spec(algorithm, 1000000000, 1000, 0);
         std::vector<std::string> names;
@@ -177,12 +205,19 @@ void bind_security(py::module_& m) {
             g_sink = g_sink + policy::rate_check(spec, st, i / 64).retry_after_ms;
           });
         }
+        // As the filter does it: each client's principal remembers where its state is.
+        std::vector<policy::Principal> principals(static_cast<size_t>(keys));
         policy::KeyedRateStates states;
-        for (int64_t k = 0; k < keys; ++k) states.get(spec, names[k], 0);
+        for (int64_t k = 0; k < keys; ++k) {
+          principals[k].id = names[k];
+          states.get(spec, names[k], 0, &principals[k].client_slot);
+        }
         return time_ns_per_op(iterations, [&](int64_t i) {
-          auto& st = states.get(spec, names[static_cast<size_t>(i % keys)], i / 64);
+          const policy::Principal& p = principals[static_cast<size_t>(i % keys)];
+          auto& st = states.get(spec, p.id, i / 64, by_name ? nullptr : &p.client_slot);
           g_sink = g_sink + policy::rate_check(spec, st, i / 64).retry_after_ms;
         });
       },
-      py::arg("algorithm"), py::arg("keys"), py::arg("iterations"), "ns per check (allowed path).");
+      py::arg("algorithm"), py::arg("keys"), py::arg("iterations"), py::arg("by_name") = false,
+      "ns per check (allowed path); by_name: find the key's state by hashing its name every time.");
 }

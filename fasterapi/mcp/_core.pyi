@@ -56,6 +56,13 @@ class RateLimiter:
         """(allowed, retry_after_ms); an allowed request is counted."""
     def retry_after(self, now_ms: int) -> int: ...
 
+class KeyedRateLimiter:
+    """Per-client limit states (one per key, idle ones forgotten past soft_max), for model tests."""
+    def __init__(self, algorithm: str, max_requests: int, window_ms: int, burst: int = 0,
+                 soft_max: int = 100000) -> None: ...
+    def check(self, key: str, now_ms: int) -> Tuple[bool, int]: ...
+    def __len__(self) -> int: ...
+
 class TokenCache:
     """The verified-token cache (policy/token_cache.hpp), for model tests."""
     def __init__(self, capacity: int) -> None: ...
@@ -67,8 +74,9 @@ def bench_jwt(jwt_json: str, token: str, now_ms: int, iterations: int, cached: b
     """ns per check, timed in C++: the verifier alone (cached=False) or the auth stage
     with its cache (cached=True). -1 when the token does not verify."""
 
-def bench_rate_limit(algorithm: str, keys: int, iterations: int) -> float:
-    """ns per allowed check, timed in C++, with 1 key or `keys` per-client keys."""
+def bench_rate_limit(algorithm: str, keys: int, iterations: int, by_name: bool = False) -> float:
+    """ns per allowed check, timed in C++, with 1 key or `keys` per-client keys (found
+    through the principal's slot, or by hashing the name when by_name)."""
 
 def match_pattern(pattern: str, name: str) -> bool:
     """The route pattern matcher, exposed for tests."""

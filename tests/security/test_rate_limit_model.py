@@ -132,3 +132,29 @@ def test_retry_after_is_when_the_next_request_succeeds():
     allowed, retry = limiter.check(0)
     assert (allowed, retry) == (False, 60001)
     assert limiter.check(60000)[0] is False and limiter.check(60001) == (True, 0)
+
+
+class KeyedMachine(RuleBasedStateMachine):
+    """Per-client limits: each key behaves like its own reference limiter, whatever the
+    sweeps of idle keys (a tiny soft_max forces them) do to the states and slots."""
+
+    @initialize(algorithm=st.sampled_from(sorted(MODELS)), n=st.integers(1, 4), w=st.integers(1, 40),
+                soft_max=st.integers(1, 4))
+    def setup(self, algorithm, n, w, soft_max):
+        self.algorithm, self.n, self.w = algorithm, n, w
+        self.real = _core.KeyedRateLimiter(algorithm, n, w, 0, soft_max)
+        self.models = {}
+        self.now = 0
+
+    @rule(ms=st.integers(0, 100))
+    def advance(self, ms):
+        self.now += ms
+
+    @rule(key=st.sampled_from(["alice", "bob", "carol", "dave", "erin", "frank"]))
+    def request(self, key):
+        model = self.models.setdefault(key, MODELS[self.algorithm](self.n, self.w, None))
+        assert tuple(self.real.check(key, self.now)) == reference_check(model, self.now)
+
+
+TestKeyed = KeyedMachine.TestCase
+TestKeyed.settings = settings(max_examples=150, stateful_step_count=50, deadline=None)

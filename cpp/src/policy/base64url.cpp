@@ -2,26 +2,32 @@
 
 #include <openssl/evp.h>
 
+#include <array>
+
 namespace fasterapi::policy {
 
 namespace {
-// 6-bit value of a base64url character, or -1.
-int sextet(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
+// 6-bit value of each base64url character, -1 for every other byte.
+constexpr std::array<signed char, 256> make_table() {
+  std::array<signed char, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int i = 0; i < 26; ++i) t['A' + i] = static_cast<signed char>(i), t['a' + i] = static_cast<signed char>(26 + i);
+  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<signed char>(52 + i);
+  t['-'] = 62;
+  t['_'] = 63;
+  return t;
 }
+constexpr auto kTable = make_table();
+inline int sextet(char c) { return kTable[static_cast<unsigned char>(c)]; }
 }  // namespace
 
 bool base64url_decode(std::string_view in, std::string& out) {
   out.clear();
   const size_t rem = in.size() % 4;
   if (rem == 1) return false;  // no whole byte can end there
-  for (char c : in)
-    if (sextet(c) < 0) return false;
+  int bad = 0;
+  for (char c : in) bad |= sextet(c);  // any -1 sets the sign bit
+  if (bad < 0) return false;
   // Canonical form: the bits after the last whole byte must be zero, or two different
   // strings would decode to the same bytes.
   if (rem == 2 && (sextet(in.back()) & 0x0f) != 0) return false;

@@ -1,6 +1,7 @@
 #include "policy/rate_limit.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 namespace fasterapi::policy {
 
@@ -111,17 +112,29 @@ bool rate_idle(const RateSpec& s, const RateState& state, int64_t now) {
   return st.b == 0 && st.c == 0;
 }
 
-RateState& KeyedRateStates::get(const RateSpec& spec, std::string_view key, int64_t now) {
+namespace {
+std::atomic<uint64_t> g_next_owner{1};
+}
+
+KeyedRateStates::KeyedRateStates(size_t soft_max) : soft_max_(soft_max), id_(g_next_owner++) {}
+
+RateState& KeyedRateStates::get(const RateSpec& spec, std::string_view key, int64_t now, RateSlot* slot) {
+  if (slot && slot->owner == id_ && slot->epoch == epoch_) return *static_cast<RateState*>(slot->state);
+  auto remember = [&](RateState& st) -> RateState& {
+    if (slot) *slot = RateSlot{&st, id_, epoch_};  // unordered_map nodes never move
+    return st;
+  };
   auto it = map_.find(key);
-  if (it != map_.end()) return it->second;
+  if (it != map_.end()) return remember(it->second);
   if (map_.size() >= std::max(soft_max_, next_sweep_)) {
+    ++epoch_;
     for (auto i = map_.begin(); i != map_.end();) {
       if (rate_idle(spec, i->second, now)) i = map_.erase(i);
       else ++i;
     }
     next_sweep_ = map_.size() * 2;  // everything left is busy: amortise the next sweep
   }
-  return map_.emplace(std::string(key), RateState{}).first->second;
+  return remember(map_.emplace(std::string(key), RateState{}).first->second);
 }
 
 }  // namespace fasterapi::policy

@@ -60,14 +60,17 @@ inline RateDecision rate_check(const RateSpec& spec, RateState& state, int64_t n
 // One state per key (per principal). Forgets idle keys when it grows past `soft_max`.
 class KeyedRateStates {
  public:
-  explicit KeyedRateStates(size_t soft_max = 100000) : soft_max_(soft_max) {}
-  // The key's state; allocates only the first time a key is seen.
-  RateState& get(const RateSpec& spec, std::string_view key, int64_t now);
+  explicit KeyedRateStates(size_t soft_max = 100000);
+  // The key's state; allocates only the first time a key is seen. With a slot, a key
+  // found before is answered from the slot's pointer (valid until the next sweep).
+  RateState& get(const RateSpec& spec, std::string_view key, int64_t now, RateSlot* slot = nullptr);
   size_t size() const { return map_.size(); }
 
  private:
   size_t soft_max_;
   size_t next_sweep_ = 0;  // sweep again only after growing this far
+  uint64_t id_;
+  uint64_t epoch_ = 1;     // +1 per sweep: slots taken before it are stale
   std::unordered_map<std::string, RateState, StringHash, std::equal_to<>> map_;
 };
 

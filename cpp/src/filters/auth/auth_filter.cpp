@@ -67,18 +67,12 @@ AuthConfig AuthConfig::from(const SecuritySettings& s) {
 }
 
 AuthFilter::AuthFilter(AuthConfig config) : config_(std::move(config)), cache_(config_.cache_size) {
-  auto p = std::make_shared<Principal>();
-  p->id = "bearer";
-  bearer_principal_ = std::move(p);
-}
-
-const PrincipalPtr& AuthFilter::anonymous() {
-  static const PrincipalPtr a = [] {
-    auto p = std::make_shared<Principal>();
-    p->id = "anonymous";
-    return PrincipalPtr(std::move(p));
-  }();
-  return a;
+  auto b = std::make_shared<Principal>();
+  b->id = "bearer";
+  bearer_principal_ = std::move(b);
+  auto a = std::make_shared<Principal>();
+  a->id = "anonymous";
+  anonymous_ = std::move(a);
 }
 
 std::optional<Refusal> AuthFilter::authenticate(json::object& msg, int64_t now, PrincipalPtr& out) {
@@ -94,7 +88,7 @@ std::optional<Refusal> AuthFilter::authenticate(json::object& msg, int64_t now, 
   }
   std::optional<Refusal> result;
   if (!config_.enabled) {
-    out = anonymous();
+    out = anonymous_;
   } else if (credential) {
     std::string_view v = credential->is_string() ? std::string_view(credential->get_string()) : std::string_view();
     if (!starts_with_bearer(v) || v.size() == 7 || v.find(' ', 7) != std::string_view::npos)

@@ -44,12 +44,12 @@ class AuthFilter {
   uint64_t verified = 0;    // tokens that needed a full check
   uint64_t cache_hits = 0;  // tokens answered from the cache
 
-  static const policy::PrincipalPtr& anonymous();
 
  private:
   AuthConfig config_;
   policy::TokenCache cache_;
   policy::PrincipalPtr bearer_principal_;
+  policy::PrincipalPtr anonymous_;
 };
 
 }  // namespace fasterapi::filters

@@ -54,7 +54,7 @@ std::optional<Refusal> RateLimitFilter::check(const Principal& p, int route, std
     if (it != tools_.end()) limits[n++] = {"tool", &it->second.first, &it->second.second};
   }
   RateState* client_state = nullptr;
-  if (config_.client) client_state = &clients_.get(*config_.client, p.id, now);
+  if (config_.client) client_state = &clients_.get(*config_.client, p.id, now, &p.client_slot);
 
   // Check everything first; charge only if everything allows.
   int64_t worst = 0;
