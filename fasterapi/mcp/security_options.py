@@ -37,6 +37,19 @@ def _loopback(host: Optional[str]) -> bool:
         return False
 
 
+def secret_string(c: Checker, path: str, value: Any, optional: bool = False) -> bool:
+    """Like Checker.string, but a message never repeats the value (it is a secret)."""
+    if value is None and optional:
+        return True
+    if not isinstance(value, str):
+        c.add(path, f"must be a string, got {type(value).__name__}")
+        return False
+    if not value:
+        c.add(path, "must not be empty")
+        return False
+    return True
+
+
 def check_jwks_url(c: Checker, path: str, url: Any) -> bool:
     if not c.string(path, url, non_empty=True):
         return False
@@ -55,7 +68,7 @@ def check_jwt_auth(path: str, secret: Optional[str], public_key: Optional[str],
                    jwks_file: Any = None, jwks_url: Any = None, jwks_refresh_seconds: Any = 300,
                    max_token_bytes: Any = 8192, cache_size: Any = 1024) -> List[FieldError]:
     c = Checker()
-    secret_ok = c.optional_string(f"{path}.secret", secret, non_empty=True)
+    secret_ok = secret_string(c, f"{path}.secret", secret, optional=True)
     key_ok = c.optional_string(f"{path}.public_key", public_key, non_empty=True)
     file_ok = c.optional_string(f"{path}.jwks_file", jwks_file, non_empty=True)
     url_ok = jwks_url is None or check_jwks_url(c, f"{path}.jwks_url", jwks_url)
@@ -108,7 +121,7 @@ def check_jwt_auth(path: str, secret: Optional[str], public_key: Optional[str],
 
 def check_bearer_auth(path: str, token: Any) -> List[FieldError]:
     c = Checker()
-    if c.string(f"{path}.token", token, non_empty=True) and any(ch.isspace() for ch in token):
+    if secret_string(c, f"{path}.token", token) and any(ch.isspace() for ch in token):
         c.add(f"{path}.token", "must not contain whitespace (it travels as 'Bearer <token>')")
     return c.errors
 

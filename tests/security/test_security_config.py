@@ -29,6 +29,13 @@ def test_a_short_hmac_secret_is_refused_without_echoing_it():
                                           "got 40; use a random 256-bit secret")]
 
 
+def test_a_secret_of_the_wrong_type_is_not_echoed():
+    errors = refused(lambda p: p.set_jwt_auth(secret=b"0123456789abcdef0123456789abcdef-bytes"))
+    assert errors == [("jwt_auth.secret", "must be a string, got bytes")]
+    assert refused(lambda p: p.set_bearer_auth(b"dev-token")) == [
+        ("bearer_auth.token", "must be a string, got bytes")]
+
+
 def test_the_core_refuses_a_short_secret_too():
     with pytest.raises(_core.ConfigError, match="jwt_auth.secret: must be at least 32 bytes"):
         _core.check_jwt_settings(json.dumps({"secret": "short"}))
@@ -52,6 +59,7 @@ def test_key_material_is_checked_when_it_is_set(keys):
     assert refused(lambda p: p.set_jwt_auth(secret="k" * 32, algorithms=["none"]))[0][0] == "jwt_auth.algorithms[0]"
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # HS512 on purpose
 def test_algorithms_default_to_the_family_of_the_key(keys):
     rsa_cfg = json.dumps({"public_key": pem(keys.rsa), "algorithm": "RS256"})
     _core.check_jwt_settings(rsa_cfg)
