@@ -2,24 +2,50 @@
 
 Starts a proxy in front of three upstream MCP servers (math, data, admin: the fake servers
 from the mcp_fakes package, real MCP servers over stdio), routes by wildcard patterns,
-makes real calls through it as an MCP client would, and prints the answers and the stats.
+authenticates every request with a JWT, checks scopes and rate limits, makes real calls
+through it as an MCP client would, and prints the answers, the refusals and the stats.
 
     python examples/mcp_proxy_example.py            # the demo
     python examples/mcp_proxy_example.py --serve    # serve MCP on stdin/stdout instead
 
-Features of the guide's example that are not built yet (JWT, rate limits, transformers,
-circuit breaker and failover) are shown at the end with the error the API gives for them.
+Features of the guide's example that are not built yet (transformers, circuit breaker and
+failover) are shown at the end with the error the API gives for them.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import itertools
 import json
 import os
+import secrets
 import sys
+import time
 
 from fasterapi.mcp import (FeatureNotAvailableError, MCPProxy, ProxyRoute, UpstreamConfig,
                            create_sanitizing_transformer)
+
+# HS256 for a self-contained demo: a random 256-bit secret shared with the token issuer.
+# In production use the issuer's public key (RS256/ES256/EdDSA) or its JWKS URL.
+SECRET = secrets.token_urlsafe(32)
+ISSUER = "https://auth.example.com"
+AUDIENCE = "mcp-clients"
+META_KEY = "dev.fasterapi/authorization"
+
+
+def mint_token(sub: str, scopes: list, lifetime_s: int = 3600) -> str:
+    """What an identity provider would hand a client (a real client never sees SECRET).
+    Standard library only, so the example needs nothing beyond fasterapi and mcp_fakes."""
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    now = int(time.time())
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    claims = b64(json.dumps({"sub": sub, "iss": ISSUER, "aud": AUDIENCE, "iat": now,
+                             "exp": now + lifetime_s, "scopes": scopes}).encode())
+    signature = hmac.new(SECRET.encode(), f"{header}.{claims}".encode(), hashlib.sha256).digest()
+    return f"{header}.{claims}.{b64(signature)}"
 
 
 def fake_server(profile: str) -> UpstreamConfig:
@@ -40,9 +66,9 @@ def build_proxy() -> MCPProxy:
     proxy = MCPProxy(
         name="Example MCP Proxy",
         version="1.0.0",
-        enable_auth=False,           # JWT arrives with the Security issue
-        enable_rate_limiting=False,
-        enable_authorization=False,
+        enable_auth=True,
+        enable_rate_limiting=True,
+        enable_authorization=True,
         circuit_breaker_enabled=False,  # arrives with the Resilience issue
         failover_enabled=False,
     )
@@ -53,16 +79,26 @@ def build_proxy() -> MCPProxy:
     proxy.add_route(ProxyRoute(upstream_name="math-server", tool_pattern="math_*"))
     proxy.add_route(ProxyRoute(upstream_name="math-server", tool_pattern="calculate"))
     proxy.add_route(ProxyRoute(upstream_name="data-server", tool_pattern="data_*",
-                               resource_pattern="data://*", prompt_pattern="data_*"))
+                               resource_pattern="data://*", prompt_pattern="data_*",
+                               required_scope="read_data"))
     proxy.add_route(ProxyRoute(upstream_name="admin-server", tool_pattern="admin_*",
-                               resource_pattern="config://app/*", prompt_pattern="code_*"))
+                               resource_pattern="config://app/*", prompt_pattern="code_*",
+                               required_scope="admin", rate_limit_override=100))
+
+    # Security: every request carries a JWT; scopes open routes; limits protect upstreams.
+    proxy.set_jwt_auth(secret=SECRET, algorithm="HS256", issuer=ISSUER, audience=AUDIENCE,
+                       verify_expiry=True, clock_skew_seconds=60)
+    proxy.set_rate_limit(max_requests=1000, window_ms=60_000, burst=100, algorithm="token_bucket")
+    proxy.set_tool_rate_limit("calculate", max_requests=2, window_ms=60_000)  # an "expensive" tool
     return proxy
 
 
 class PipeClient:
-    """The smallest MCP client: newline-delimited JSON-RPC over a pair of pipes."""
+    """The smallest MCP client: newline-delimited JSON-RPC over a pair of pipes. On stdio
+    the token travels in each request's params._meta (see docs/security.md)."""
 
-    def __init__(self, proxy: MCPProxy) -> None:
+    def __init__(self, proxy: MCPProxy, token: str | None = None) -> None:
+        self.token = token
         to_proxy_r, self._to_proxy = os.pipe()
         from_proxy, from_proxy_w = os.pipe()
         proxy.serve_fds(to_proxy_r, from_proxy_w)
@@ -74,9 +110,13 @@ class PipeClient:
     def _send(self, message: dict) -> None:
         os.write(self._to_proxy, json.dumps(message).encode() + b"\n")
 
-    def request(self, method: str, params: dict | None = None) -> dict:
+    def request(self, method: str, params: dict | None = None, token: str | None = "") -> dict:
         rid = next(self._ids)
-        self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params or {}})
+        params = dict(params or {})
+        token = self.token if token == "" else token
+        if token:
+            params["_meta"] = {META_KEY: f"Bearer {token}"}
+        self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
         while True:
             message = json.loads(self._from_proxy.readline())
             if message.get("id") == rid:
@@ -101,8 +141,9 @@ def demo() -> None:
         patterns = [p for p in (route.tool_pattern, route.resource_pattern, route.prompt_pattern) if p]
         print(f"  {', '.join(patterns) or '(catch-all)'} -> {route.upstream_name}")
 
+    operator = mint_token("operator-7", ["read_data", "admin"])
     with proxy:
-        client = PipeClient(proxy)
+        client = PipeClient(proxy, token=operator)
         init = client.request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
                                              "clientInfo": {"name": "example", "version": "1"}})
         client.notify("notifications/initialized")
@@ -126,6 +167,24 @@ def demo() -> None:
         answer = client.request("tools/call", {"name": "weather_now", "arguments": {}})
         show("weather_now (no route)", answer["error"])
 
+        print("\n== security")
+        answer = client.request("tools/call", {"name": "math_add", "arguments": {"a": 1, "b": 1}},
+                                token=None)
+        show("no token", answer["error"])
+        expired = mint_token("operator-7", ["admin"], lifetime_s=-120)
+        answer = client.request("tools/call", {"name": "math_add", "arguments": {"a": 1, "b": 1}},
+                                token=expired)
+        show("expired token", answer["error"])
+        reader = mint_token("reader-3", ["read_data"])
+        tools = client.request("tools/list", token=reader)["result"]["tools"]
+        show("tools/list as reader-3 (scope read_data: no admin tools)", [t["name"] for t in tools])
+        answer = client.request("tools/call", {"name": "admin_status", "arguments": {}}, token=reader)
+        show("admin_status as reader-3", answer["error"])
+        for n in (2, 3):  # 'calculate' allows 2 calls a minute; the first was above
+            answer = client.request("tools/call", {"name": "calculate", "arguments": {"expression": f"{n}*{n}"}})
+            outcome = answer.get("result", {}).get("content", [{}])[0].get("text") or answer["error"]
+            show(f"calculate call {n} of the minute", outcome)
+
         client.close()
 
         stats = proxy.get_stats()
@@ -137,6 +196,11 @@ def demo() -> None:
             print(f"  {upstream}: {count} requests")
         for tool, count in stats.tool_requests.items():
             print(f"  {tool}: {count} calls")
+        for who, count in stats.extra["client_requests"].items():
+            print(f"  client {who}: {count} requests")
+        print(f"Refused: {stats.extra['auth_missing_credentials']} without credentials, "
+              f"{stats.extra['auth_invalid_credentials']} invalid, "
+              f"{stats.extra['authz_denied']} for scope, {stats.extra['rate_limited']} rate limited")
 
         health = proxy.get_upstream_health()
         print("\n== health")
@@ -146,9 +210,6 @@ def demo() -> None:
     print("\n== not built yet (the API says so instead of ignoring them)")
     later = build_proxy()
     attempts = [
-        ("set_jwt_auth", lambda: later.set_jwt_auth(secret="x" * 32, algorithm="HS256",
-                                                    issuer="your-service", audience="mcp-clients")),
-        ("set_rate_limit", lambda: later.set_rate_limit(max_requests=1000, window_ms=60_000, burst=100)),
         ("add_request_transformer",
          lambda: later.add_request_transformer("sanitize", create_sanitizing_transformer(["password"]))),
     ]
@@ -160,6 +221,8 @@ def demo() -> None:
 
 
 def serve() -> None:
+    # A stdio client that sends no credential gets the one from the environment.
+    os.environ.setdefault("FASTERAPI_MCP_TOKEN", mint_token("stdio-client", ["read_data", "admin"]))
     build_proxy().run(transport="stdio")
 
 

@@ -14,6 +14,8 @@ namespace py = pybind11;
 namespace json = boost::json;
 using fasterapi::proxy::Proxy;
 
+void bind_security(py::module_& m);  // bind_security.cpp
+
 namespace {
 
 py::object to_python(const json::value& v) {
@@ -59,7 +61,7 @@ class PyFramer {
 PYBIND11_MODULE(_core, m) {
   m.doc() = "FasterAPI MCP proxy core (private; use fasterapi.mcp)";
   m.attr("__version__") = "0.1.0";
-  static py::exception<fasterapi::proxy::ConfigError> config_error(m, "ConfigError", PyExc_ValueError);
+  py::register_exception<fasterapi::proxy::ConfigError>(m, "ConfigError", PyExc_ValueError);
 
   py::class_<Proxy>(m, "Proxy")
       .def(py::init([](const std::string& config_json) {
@@ -106,4 +108,6 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init<size_t>(), py::arg("max_message_bytes"))
       .def("feed", &PyFramer::feed)
       .def("next", &PyFramer::next);
+
+  bind_security(m);
 }

@@ -4,7 +4,7 @@ The Python layer validates the user's configuration, then hands the core one
 JSON document (see docs/core_config.md). Every blocking call releases the GIL.
 """
 
-from typing import Dict
+from typing import Dict, List, Optional, Tuple
 
 __version__: str
 
@@ -33,6 +33,50 @@ class Proxy:
         """Keys: the ProxyStats fields (upstream_requests and tool_requests
         are dicts), plus core-only counters (see docs/core_config.md)."""
     def upstream_health(self) -> Dict[str, bool]: ...
+    def use_manual_clock(self) -> None: ...
+    def advance_clock_ms(self, ms: int) -> None:
+        """Moves the manual clock (monotonic and wall readings) and runs due timers."""
+    def set_wall_clock_ms(self, ms: int) -> None:
+        """Manual clock: the wall time (ms since the epoch) JWT claims are checked against."""
+    def set_jwks(self, jwks_json: str) -> str:
+        """Replaces the JWT key set (a JWKS fetched by Python); clears the token cache.
+        Returns "" or why the document was refused (the old keys then stay)."""
+
+def check_jwt_settings(jwt_json: str) -> None:
+    """Loads the "security.jwt" section (keys included); raises ConfigError naming the field."""
+
+def verify_jwt(jwt_json: str, token: str, now_ms: int) -> Dict[str, object]:
+    """One verification, for tests: reason, detail, claim; subject, scopes,
+    valid_from_ms, valid_until_ms when reason == "ok"."""
+
+class RateLimiter:
+    """One limit's state (policy/rate_limit.hpp), for model tests."""
+    def __init__(self, algorithm: str, max_requests: int, window_ms: int, burst: int = 0) -> None: ...
+    def check(self, now_ms: int) -> Tuple[bool, int]:
+        """(allowed, retry_after_ms); an allowed request is counted."""
+    def retry_after(self, now_ms: int) -> int: ...
+
+class KeyedRateLimiter:
+    """Per-client limit states (one per key, idle ones forgotten past soft_max), for model tests."""
+    def __init__(self, algorithm: str, max_requests: int, window_ms: int, burst: int = 0,
+                 soft_max: int = 100000) -> None: ...
+    def check(self, key: str, now_ms: int) -> Tuple[bool, int]: ...
+    def __len__(self) -> int: ...
+
+class TokenCache:
+    """The verified-token cache (policy/token_cache.hpp), for model tests."""
+    def __init__(self, capacity: int) -> None: ...
+    def insert(self, token: str, principal: str, valid_from_ms: int, valid_until_ms: int) -> None: ...
+    def find(self, token: str, now_ms: int) -> Optional[str]: ...
+    def __len__(self) -> int: ...
+
+def bench_jwt(jwt_json: str, token: str, now_ms: int, iterations: int, cached: bool) -> float:
+    """ns per check, timed in C++: the verifier alone (cached=False) or the auth stage
+    with its cache (cached=True). -1 when the token does not verify."""
+
+def bench_rate_limit(algorithm: str, keys: int, iterations: int, by_name: bool = False) -> float:
+    """ns per allowed check, timed in C++, with 1 key or `keys` per-client keys (found
+    through the principal's slot, or by hashing the name when by_name)."""
 
 def match_pattern(pattern: str, name: str) -> bool:
     """The route pattern matcher, exposed for tests."""

@@ -6,9 +6,10 @@ wires the option through); nothing else in the package needs to know.
 NOT_AVAILABLE: things that only happen when the user asks for them. Asking
 raises FeatureNotAvailableError (after the arguments were validated).
 
-INACTIVE_WHEN_ON: options whose *default* turns on a stage that is not built.
-They are accepted and validated; at start the proxy logs one line naming the
-ones that are on, so nobody believes they are protected when they are not.
+INACTIVE_WHEN_ON: options whose *default* turns on a stage that is not built (or,
+for the security stages, that has nothing configured to enforce). They are
+accepted and validated; at start the proxy logs one line naming the ones that
+are on, so nobody believes they are protected when they are not.
 """
 
 from __future__ import annotations
@@ -21,18 +22,12 @@ from .errors import FieldError
 logger = logging.getLogger("fasterapi.mcp")
 
 NOT_AVAILABLE: Dict[str, str] = {
-    "jwt_auth": "JWT authentication (set_jwt_auth)",
-    "bearer_auth": "bearer-token authentication (set_bearer_auth)",
-    "rate_limit": "global rate limiting (set_rate_limit)",
-    "tool_rate_limit": "per-tool rate limiting (set_tool_rate_limit)",
     "request_transformer": "request transformers (add_request_transformer)",
     "response_transformer": "response transformers (add_response_transformer)",
     "transformer_factory": "built-in transformers (create_*_transformer)",
     "caching": "response caching (enable_caching=True)",
     "upstream_transport:http": "HTTP upstreams (transport_type='http')",
     "upstream_transport:websocket": "WebSocket upstreams (transport_type='websocket')",
-    "route:required_scope": "scope-based authorization (ProxyRoute.required_scope)",
-    "route:rate_limit_override": "per-route rate limits (ProxyRoute.rate_limit_override)",
     "route:enable_request_transform": "request transforms (ProxyRoute.enable_request_transform)",
     "route:enable_response_transform": "response transforms (ProxyRoute.enable_response_transform)",
     "serve_transport:http": "serving clients over HTTP (run(transport='http'))",
@@ -62,17 +57,33 @@ INACTIVE_WHEN_ON: List[Tuple[str, str, Callable[[Any], bool]]] = [
 ]
 
 
-def inactive_options(proxy_options: Dict[str, Any], upstreams: Sequence[Any]) -> List[str]:
+# Stages that exist but only act once something is configured for them: switched on
+# with nothing to enforce, they are listed with what is missing.
+NEEDS_CONFIGURATION: Dict[str, str] = {
+    "enable_auth": "no set_jwt_auth or set_bearer_auth",
+    "enable_authorization": "no route has required_scope",
+    "enable_rate_limiting": "no rate limit set",
+}
+
+
+def inactive_options(proxy_options: Dict[str, Any], upstreams: Sequence[Any],
+                     configured: Sequence[str] = ()) -> List[str]:
     """Names of the switched-on options that have no effect yet, in table order.
 
     Per-upstream options list the upstreams they are on for, e.g.
-    "max_retries (math, data)".
+    "max_retries (math, data)". `configured` names the stages of NEEDS_CONFIGURATION
+    that have something to enforce; the others are listed with what they lack, e.g.
+    "enable_auth (no set_jwt_auth or set_bearer_auth)".
     """
     found: List[str] = []
     for where, field, is_on in INACTIVE_WHEN_ON:
         if where == "proxy":
             if is_on(proxy_options[field]):
-                found.append(field)
+                if field in NEEDS_CONFIGURATION:
+                    if field not in configured:
+                        found.append(f"{field} ({NEEDS_CONFIGURATION[field]})")
+                else:
+                    found.append(field)
         else:
             names = [u.name for u in upstreams if is_on(getattr(u, field))]
             if names:
@@ -80,9 +91,10 @@ def inactive_options(proxy_options: Dict[str, Any], upstreams: Sequence[Any]) ->
     return found
 
 
-def log_inactive(proxy_options: Dict[str, Any], upstreams: Sequence[Any]) -> List[str]:
+def log_inactive(proxy_options: Dict[str, Any], upstreams: Sequence[Any],
+                 configured: Sequence[str] = ()) -> List[str]:
     """Writes the single start-up line (logger "fasterapi.mcp", WARNING) if needed."""
-    found = inactive_options(proxy_options, upstreams)
+    found = inactive_options(proxy_options, upstreams, configured)
     if found:
         # WARNING so Python's last-resort handler prints it to stderr when the
         # application configured no logging; stdout is the MCP channel.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 from .config import ProxyRoute, UpstreamConfig
 
@@ -37,11 +37,32 @@ def route_document(r: ProxyRoute) -> Dict[str, Any]:
         "prompt_pattern": r.prompt_pattern,
         "idempotent": r.idempotent,
         "trust_annotations": r.trust_annotations,
+        "required_scope": r.required_scope,
+        "rate_limit_override": r.rate_limit_override,
+    }
+
+
+def security_document(options: Dict[str, Any], security: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """The "security" section: the stage switches plus what the setters configured
+    (MCPProxy keeps it in this shape already; see docs/core_config.md)."""
+    security = security or {}
+    return {
+        "enable_auth": options["enable_auth"],
+        "enable_authorization": options["enable_authorization"],
+        "enable_rate_limiting": options["enable_rate_limiting"],
+        "jwt": security.get("jwt"),
+        "bearer_token": security.get("bearer_token"),
+        "token_env": security.get("token_env", "FASTERAPI_MCP_TOKEN"),
+        "meta_key": security.get("meta_key", "dev.fasterapi/authorization"),
+        "rate_limit": security.get("rate_limit"),
+        "client_rate_limit": security.get("client_rate_limit"),
+        "tool_rate_limits": list(security.get("tool_rate_limits", [])),
     }
 
 
 def core_document(options: Dict[str, Any], upstreams: Sequence[UpstreamConfig],
-                  routes: Sequence[ProxyRoute]) -> Dict[str, Any]:
+                  routes: Sequence[ProxyRoute],
+                  security: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Only what the core acts on; inactive options stay in Python (see availability.py)."""
     return {
         "name": options["name"],
@@ -57,9 +78,10 @@ def core_document(options: Dict[str, Any], upstreams: Sequence[UpstreamConfig],
         "shutdown_drain_ms": options["shutdown_drain_ms"],
         "upstreams": [upstream_document(u) for u in upstreams],
         "routes": [route_document(r) for r in routes],
+        "security": security_document(options, security),
     }
 
 
 def core_json(options: Dict[str, Any], upstreams: Sequence[UpstreamConfig],
-              routes: Sequence[ProxyRoute]) -> str:
-    return json.dumps(core_document(options, upstreams, routes), ensure_ascii=False)
+              routes: Sequence[ProxyRoute], security: Optional[Dict[str, Any]] = None) -> str:
+    return json.dumps(core_document(options, upstreams, routes, security), ensure_ascii=False)

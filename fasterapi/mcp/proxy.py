@@ -6,10 +6,13 @@ Nothing here is on a request's path; the core serves MCP itself once started.
 from __future__ import annotations
 
 import importlib
+import json
+import logging
 import signal
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import availability
 from .checks import Checker
@@ -18,12 +21,15 @@ from .config import (PROXY_DEFAULTS, ProxyRoute, UpstreamConfig, check_cross_ref
                      route_feature_errors, upstream_feature_errors)
 from .core_config import core_json
 from .errors import ConfigError, FieldError, raise_if_any
+from .jwks import JwksRefresher
 from .security_options import (check_bearer_auth, check_jwt_auth, check_rate_limit,
-                               check_tool_rate_limit)
+                               check_tool_rate_limit, rate_limit_document)
 from .stats import ProxyStats
 from .transformers import check_transformer
 
 SERVE_TRANSPORTS = ("stdio", "http")
+
+logger = logging.getLogger("fasterapi.mcp")
 
 
 def collect_errors(options: Dict[str, Any], upstreams: List[Any],
@@ -70,6 +76,37 @@ def _core_config_errors(message: str) -> List[FieldError]:
     return errors or [("core", message)]
 
 
+def _read_jwks_file(path: str) -> Dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 20)
+    except OSError as exc:
+        raise ConfigError([("jwt_auth.jwks_file", f"cannot read {path}: {exc.strerror or exc}")])
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        raise ConfigError([("jwt_auth.jwks_file", f"{path} is not JSON: {exc}")])
+    if not isinstance(doc, dict):
+        raise ConfigError([("jwt_auth.jwks_file", f"{path} is not a JWK Set (a JSON object)")])
+    return doc
+
+
+def _check_with_core(jwt_document: Dict[str, Any]) -> None:
+    """Loads the keys in the core now, so a bad key fails at set_jwt_auth, not at start.
+    Skipped when the core is not built (start() checks again)."""
+    try:
+        core_module = importlib.import_module("fasterapi.mcp._core")
+    except ImportError:
+        return
+    check = getattr(core_module, "check_jwt_settings", None)
+    if check is None:
+        return
+    try:
+        check(json.dumps(jwt_document))
+    except core_module.ConfigError as exc:
+        raise ConfigError(_core_config_errors(str(exc))) from None
+
+
 class MCPProxy:
     def __init__(
         self,
@@ -102,6 +139,11 @@ class MCPProxy:
         self._running = False
         self._manual_clock = False
         self._lock = threading.RLock()
+        # What the security setters configured, in the core document's shape
+        # (core_config.security_document). Holds secrets: never logged or printed.
+        self._security: Dict[str, Any] = {"tool_rate_limits": []}
+        self._jwks_url: Optional[Tuple[str, int]] = None
+        self._jwks: Optional[JwksRefresher] = None
 
     # -- configuration -------------------------------------------------------
 
@@ -148,24 +190,76 @@ class MCPProxy:
     def set_jwt_auth(self, secret: Optional[str] = None, public_key: Optional[str] = None,
                      algorithm: str = "HS256", issuer: Optional[str] = None,
                      audience: Optional[str] = None, verify_expiry: bool = True,
-                     clock_skew_seconds: int = 60) -> None:
+                     clock_skew_seconds: int = 60, *, algorithms: Optional[Sequence[str]] = None,
+                     jwks_file: Optional[str] = None, jwks_url: Optional[str] = None,
+                     jwks_refresh_seconds: int = 300, max_token_bytes: int = 8192,
+                     cache_size: int = 1024) -> None:
+        """JWT authentication (docs/security.md). One key source: `secret` (HS*),
+        `public_key` (PEM; RS*/PS*/ES*/EdDSA), `jwks_file` (read now) or `jwks_url`
+        (fetched in the background every `jwks_refresh_seconds`). `algorithms` pins the
+        accepted algorithms; by default, the family of the configured key(s)."""
+        self._ensure_not_running("set_jwt_auth")
         errors = check_jwt_auth("jwt_auth", secret, public_key, algorithm, issuer, audience,
-                                verify_expiry, clock_skew_seconds)
-        raise_if_any(errors, availability.unavailable("jwt_auth", "jwt_auth"))
+                                verify_expiry, clock_skew_seconds, algorithms, jwks_file,
+                                jwks_url, jwks_refresh_seconds, max_token_bytes, cache_size)
+        raise_if_any(errors)
+        doc: Dict[str, Any] = {
+            "secret": secret, "public_key": public_key, "algorithm": algorithm,
+            "algorithms": list(algorithms) if algorithms is not None else None,
+            "issuer": issuer, "audience": audience, "verify_expiry": verify_expiry,
+            "clock_skew_seconds": clock_skew_seconds, "max_token_bytes": max_token_bytes,
+            "cache_size": cache_size, "jwks": None, "jwks_remote": jwks_url is not None,
+        }
+        if jwks_file is not None:
+            doc["jwks"] = _read_jwks_file(jwks_file)
+        _check_with_core(doc)
+        self._security["jwt"] = doc
+        self._jwks_url = (jwks_url, jwks_refresh_seconds) if jwks_url is not None else None
 
     def set_bearer_auth(self, token: str) -> None:
-        errors = check_bearer_auth("bearer_auth", token)
-        raise_if_any(errors, availability.unavailable("bearer_auth", "bearer_auth"))
+        """A single shared token (development): compared in constant time; the
+        principal is "bearer" and it carries no scopes."""
+        self._ensure_not_running("set_bearer_auth")
+        raise_if_any(check_bearer_auth("bearer_auth", token))
+        self._security["bearer_token"] = token
 
     def set_rate_limit(self, max_requests: int, window_ms: int, burst: Optional[int] = None,
                        algorithm: str = "token_bucket") -> None:
-        errors = check_rate_limit("rate_limit", max_requests, window_ms, burst, algorithm)
-        raise_if_any(errors, availability.unavailable("rate_limit", "rate_limit"))
+        """The global limit, shared by all clients (docs/security.md says exactly what
+        each parameter means for each algorithm)."""
+        self._ensure_not_running("set_rate_limit")
+        raise_if_any(check_rate_limit("rate_limit", max_requests, window_ms, burst, algorithm))
+        self._security["rate_limit"] = rate_limit_document(max_requests, window_ms, burst,
+                                                           algorithm)
 
-    def set_tool_rate_limit(self, tool_name: str, max_requests: int, window_ms: int) -> None:
-        path = "tool_rate_limits[0]"
-        errors = check_tool_rate_limit(path, tool_name, max_requests, window_ms)
-        raise_if_any(errors, availability.unavailable("tool_rate_limit", path))
+    def set_tool_rate_limit(self, tool_name: str, max_requests: int, window_ms: int, *,
+                            burst: Optional[int] = None,
+                            algorithm: str = "token_bucket") -> None:
+        """A limit for one tool (by the name clients call it), shared by all clients.
+        Setting the same tool again replaces its limit."""
+        self._ensure_not_running("set_tool_rate_limit")
+        limits: List[Dict[str, Any]] = self._security["tool_rate_limits"]
+        index = next((i for i, t in enumerate(limits) if t["tool_name"] == tool_name),
+                     len(limits))
+        path = f"tool_rate_limits[{index}]"
+        raise_if_any(check_tool_rate_limit(path, tool_name, max_requests, window_ms, burst,
+                                           algorithm))
+        doc = {"tool_name": tool_name,
+               **rate_limit_document(max_requests, window_ms, burst, algorithm)}
+        if index < len(limits):
+            limits[index] = doc
+        else:
+            limits.append(doc)
+
+    def set_client_rate_limit(self, max_requests: int, window_ms: int,
+                              burst: Optional[int] = None,
+                              algorithm: str = "token_bucket") -> None:
+        """A limit per client: each principal (JWT sub, "bearer", "anonymous") has its own."""
+        self._ensure_not_running("set_client_rate_limit")
+        raise_if_any(check_rate_limit("client_rate_limit", max_requests, window_ms, burst,
+                                      algorithm))
+        self._security["client_rate_limit"] = rate_limit_document(max_requests, window_ms,
+                                                                  burst, algorithm)
 
     def add_request_transformer(self, name: str, transformer: Callable[[dict, str], str]) -> None:
         errors = check_transformer("add_request_transformer", name, transformer)
@@ -185,11 +279,38 @@ class MCPProxy:
     def core_config_json(self) -> str:
         """The document handed to the core (docs/core_config.md), after check()."""
         self.check()
-        return core_json(self._options, self._upstreams, self._routes)
+        return core_json(self._options, self._upstreams, self._routes, self._security)
+
+    def _configured_stages(self) -> List[str]:
+        """The security stages that have something to enforce."""
+        stages = []
+        if self._security.get("jwt") or self._security.get("bearer_token"):
+            stages.append("enable_auth")
+        if any(r.required_scope for r in self._routes):
+            stages.append("enable_authorization")
+        if (self._security.get("rate_limit") or self._security.get("client_rate_limit")
+                or self._security["tool_rate_limits"]
+                or any(r.rate_limit_override for r in self._routes)):
+            stages.append("enable_rate_limiting")
+        return stages
 
     def inactive_options(self) -> List[str]:
         """Switched-on options that have no effect in this version (see availability.py)."""
-        return availability.inactive_options(self._options, self._upstreams)
+        return availability.inactive_options(self._options, self._upstreams,
+                                             self._configured_stages())
+
+    def _warn_about_security(self) -> None:
+        """Configurations that are valid but almost certainly not what was meant."""
+        stages = self._configured_stages()
+        if "enable_auth" in stages and not self._options["enable_auth"]:
+            logger.warning("fasterapi.mcp: authentication is configured but enable_auth=False: "
+                           "requests are not authenticated")
+        if self._options["enable_authorization"] and "enable_authorization" in stages and (
+                not self._options["enable_auth"] or "enable_auth" not in stages):
+            scoped = [f"routes[{i}]" for i, r in enumerate(self._routes) if r.required_scope]
+            logger.warning("fasterapi.mcp: %s require a scope but requests are not "
+                           "authenticated (anonymous has no scopes): every call to them is "
+                           "refused", ", ".join(scoped))
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -204,12 +325,19 @@ class MCPProxy:
                 core = core_module.Proxy(document)
             except core_module.ConfigError as exc:
                 raise ConfigError(_core_config_errors(str(exc))) from exc
-            availability.log_inactive(self._options, self._upstreams)
+            availability.log_inactive(self._options, self._upstreams, self._configured_stages())
+            self._warn_about_security()
             if self._manual_clock:
                 core.use_manual_clock()
+                # The JWT clock starts at Python's time (so freezegun's frozen time).
+                core.set_wall_clock_ms(int(time.time() * 1000))
             core.start()
             self._core = core
             self._running = True
+            if self._jwks_url is not None and self._options["enable_auth"]:
+                url, refresh = self._jwks_url
+                self._jwks = JwksRefresher(url, refresh, core.set_jwks)
+                self._jwks.start()
 
     def use_manual_clock(self) -> None:
         """For tests: the proxy's timeouts follow a clock moved only by advance_clock().
@@ -230,6 +358,29 @@ class MCPProxy:
         raise_if_any(c.errors)
         self._core.advance_clock_ms(ms)
 
+    def set_wall_clock(self, seconds: Optional[float] = None) -> None:
+        """For tests, with the manual clock: the wall time JWT exp/nbf/iat are checked
+        against. None means Python's time.time() now, which is freezegun's frozen time
+        when freezegun is active. advance_clock() moves it along with the monotonic clock."""
+        if not self._manual_clock or self._core is None:
+            raise RuntimeError("set_wall_clock: call use_manual_clock() and start() first")
+        when = time.time() if seconds is None else seconds
+        c = Checker()
+        if isinstance(when, bool) or not isinstance(when, (int, float)):
+            c.add("set_wall_clock.seconds", f"must be a number, got {when!r}")
+        raise_if_any(c.errors)
+        self._core.set_wall_clock_ms(int(when * 1000))
+
+    def refresh_jwks(self) -> None:
+        """Fetches the JWKS URL now (normally a background thread does, every
+        jwks_refresh_seconds). Raises RuntimeError saying why when it fails; the keys
+        already loaded stay."""
+        if self._jwks is None:
+            raise RuntimeError("refresh_jwks: no jwks_url configured, or the proxy is not running")
+        error = self._jwks.refresh()
+        if error:
+            raise RuntimeError(f"refresh_jwks: {error}")
+
     def serve_fds(self, read_fd: int, write_fd: int) -> int:
         """Serves one MCP client on a pair of file descriptors; returns the session id.
 
@@ -248,6 +399,9 @@ class MCPProxy:
             if not self._running:
                 return
             self._running = False
+            if self._jwks is not None:
+                self._jwks.stop()
+                self._jwks = None
             self._core.stop()
 
     def __enter__(self) -> "MCPProxy":

@@ -6,10 +6,12 @@
     [jwt_auth]            set_jwt_auth arguments
     [bearer_auth]         set_bearer_auth arguments
     [rate_limit]          set_rate_limit arguments
+    [client_rate_limit]   set_client_rate_limit arguments
     [[tool_rate_limits]]  set_tool_rate_limit arguments
 
 Every problem in the file is reported at once, by field path. Unknown keys are
-errors (typo protection). Relative paths resolve against the file's folder.
+errors (typo protection). Relative paths (cwd, a command with a '/', jwks_file)
+resolve against the file's folder.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import os
 from dataclasses import MISSING, fields
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
-from . import availability
 from .config import (PROXY_DEFAULTS, ProxyRoute, UpstreamConfig, check_cross_references,
                      check_proxy_options, check_route, check_upstream, proxy_feature_errors,
                      route_feature_errors, upstream_feature_errors)
@@ -36,16 +37,17 @@ except ModuleNotFoundError:  # Python 3.10
 
 _REQUIRED = object()
 
-# TOML table -> (Python API method whose signature it mirrors, feature, validator).
-_SETTER_TABLES: Dict[str, Tuple[Callable[..., Any], str, Callable[..., List[FieldError]]]] = {
-    "jwt_auth": (MCPProxy.set_jwt_auth, "jwt_auth", check_jwt_auth),
-    "bearer_auth": (MCPProxy.set_bearer_auth, "bearer_auth", check_bearer_auth),
-    "rate_limit": (MCPProxy.set_rate_limit, "rate_limit", check_rate_limit),
+# TOML table -> (Python API method whose signature it mirrors, validator).
+_SETTER_TABLES: Dict[str, Tuple[Callable[..., Any], Callable[..., List[FieldError]]]] = {
+    "jwt_auth": (MCPProxy.set_jwt_auth, check_jwt_auth),
+    "bearer_auth": (MCPProxy.set_bearer_auth, check_bearer_auth),
+    "rate_limit": (MCPProxy.set_rate_limit, check_rate_limit),
+    "client_rate_limit": (MCPProxy.set_client_rate_limit, check_rate_limit),
 }
-_TOOL_RATE_LIMITS = (MCPProxy.set_tool_rate_limit, "tool_rate_limit", check_tool_rate_limit)
+_TOOL_RATE_LIMITS = (MCPProxy.set_tool_rate_limit, check_tool_rate_limit)
 
 TOP_LEVEL_KEYS = ("proxy", "upstreams", "routes", "jwt_auth", "bearer_auth", "rate_limit",
-                  "tool_rate_limits")
+                  "client_rate_limit", "tool_rate_limits")
 
 
 def _signature_keys(method: Callable[..., Any]) -> Dict[str, Any]:
@@ -177,15 +179,17 @@ def proxy_from_dict(data: Dict[str, Any], base_dir: str = ".") -> MCPProxy:
     setters = [(key, data[key], spec) for key, spec in _SETTER_TABLES.items() if key in data]
     setters += [(f"tool_rate_limits[{i}]", table, _TOOL_RATE_LIMITS)
                 for i, table in enumerate(_array_of_tables(data, "tool_rate_limits", errors))]
-    for path, table, (method, feature, check) in setters:
+    calls: List[Tuple[Callable[..., Any], Dict[str, Any]]] = []
+    for path, table, (method, check) in setters:
         read = _read_table(table, path, _signature_keys(method), errors)
         if read is None:
             continue
         values, missing = read
-        bad = _without(check(path, **values), missing)
-        errors += bad
-        if not bad and not missing:
-            features += availability.unavailable(feature, path)
+        jwks_file = values.get("jwks_file")
+        if isinstance(jwks_file, str) and jwks_file and not os.path.isabs(jwks_file):
+            values["jwks_file"] = os.path.normpath(os.path.join(base_dir, jwks_file))
+        errors += _without(check(path, **values), missing)
+        calls.append((method, values))
 
     if errors:
         raise ConfigError(errors + features)
@@ -197,6 +201,8 @@ def proxy_from_dict(data: Dict[str, Any], base_dir: str = ".") -> MCPProxy:
         proxy.add_upstream(upstream)
     for route in routes:
         proxy.add_route(route)
+    for method, values in calls:
+        method(proxy, **values)  # also loads key material in the core: a bad key fails here
     return proxy
 
 

@@ -66,6 +66,16 @@ class FakeCoreProxy:
     def upstream_health(self) -> dict:
         return {u["name"]: True for u in self.config["upstreams"]}
 
+    def use_manual_clock(self) -> None:
+        self.calls.append("use_manual_clock")
+
+    def set_wall_clock_ms(self, ms: int) -> None:
+        self.calls.append(("set_wall_clock_ms", ms))
+
+    def set_jwks(self, text: str) -> str:
+        self.calls.append(("set_jwks", text))
+        return ""
+
 
 class FakeCoreConfigError(ValueError):
     pass

@@ -26,7 +26,7 @@ max_conections = 2
 upstream_name = "maths"
 
 [bearer_auth]
-token = "t"
+token = ""
 """
 
 
@@ -59,10 +59,9 @@ def test_check_config_reports_every_bad_field_one_per_line(tmp_path):
     assert lines[0] == f"{path}: 5 errors"
     fields = [line.split(":", 1)[0] for line in lines[1:]]
     assert fields == ["proxy.enable_auth", "upstreams[0].max_conections",
-                      "upstreams[0].command", "routes[0].upstream_name", "bearer_auth"]
+                      "upstreams[0].command", "routes[0].upstream_name", "bearer_auth.token"]
     assert "did you mean 'max_connections'?" in lines[2]
-    assert lines[-1] == ("bearer_auth: bearer-token authentication (set_bearer_auth) "
-                         "is not available in this version")
+    assert lines[-1] == "bearer_auth.token: must not be empty"
 
 
 def test_check_config_lists_inactive_defaults(tmp_path, capsys):
@@ -80,8 +79,10 @@ def test_check_config_lists_inactive_defaults(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "[0] catch-all -> math" in out
     assert out.splitlines()[-1] == (
-        "accepted but inactive in this version: enable_auth, enable_authorization, "
-        "enable_rate_limiting")
+        "accepted but inactive in this version: "
+        "enable_auth (no set_jwt_auth or set_bearer_auth), "
+        "enable_authorization (no route has required_scope), "
+        "enable_rate_limiting (no rate limit set)")
 
 
 def test_check_config_missing_file(tmp_path, capsys):

@@ -21,19 +21,6 @@ def assert_not_available(excinfo, path, words):
 
 
 @pytest.mark.parametrize("call, path, words", [
-    (lambda p: p.set_jwt_auth(secret="s3cret"), "jwt_auth", "JWT authentication"),
-    (lambda p: p.set_jwt_auth(public_key="PEM", algorithm="RS256", issuer="me",
-                              audience="you", verify_expiry=False, clock_skew_seconds=0),
-     "jwt_auth", "set_jwt_auth"),
-    (lambda p: p.set_bearer_auth("tok"), "bearer_auth", "bearer-token"),
-    (lambda p: p.set_bearer_auth(token="tok"), "bearer_auth", "set_bearer_auth"),
-    (lambda p: p.set_rate_limit(max_requests=1000, window_ms=60000, burst=100,
-                                algorithm="token_bucket"), "rate_limit", "rate limiting"),
-    (lambda p: p.set_rate_limit(max_requests=10000, window_ms=60000), "rate_limit",
-     "set_rate_limit"),
-    (lambda p: p.set_tool_rate_limit("expensive_calculation", max_requests=5,
-                                     window_ms=60000),
-     "tool_rate_limits[0]", "per-tool rate limiting"),
     (lambda p: p.add_request_transformer("custom", lambda ctx, data: data),
      "add_request_transformer", "request transformers"),
     (lambda p: p.add_response_transformer("custom", lambda ctx, data: data),
@@ -44,10 +31,6 @@ def assert_not_available(excinfo, path, words):
     (lambda p: p.add_upstream(UpstreamConfig(name="w", transport_type="websocket",
                                              url="ws://localhost:8000")),
      "upstreams[0].transport_type", "WebSocket upstreams"),
-    (lambda p: p.add_route(ProxyRoute(upstream_name="a", required_scope="admin")),
-     "routes[0].required_scope", "scope-based authorization"),
-    (lambda p: p.add_route(ProxyRoute(upstream_name="a", rate_limit_override=10)),
-     "routes[0].rate_limit_override", "per-route rate limits"),
     (lambda p: p.add_route(ProxyRoute(upstream_name="a", enable_request_transform=True)),
      "routes[0].enable_request_transform", "request transforms"),
     (lambda p: p.add_route(ProxyRoute(upstream_name="a", enable_response_transform=True)),
@@ -80,8 +63,9 @@ def test_enable_caching_raises_at_construction():
     (lambda p: p.set_jwt_auth(secret="s", algorithm="none"), ["jwt_auth.algorithm"]),
     (lambda p: p.set_jwt_auth(secret="s", algorithm="RS256"),
      ["jwt_auth.public_key", "jwt_auth.secret"]),
-    (lambda p: p.set_jwt_auth(secret="s", public_key="PEM"), ["jwt_auth.public_key"]),
-    (lambda p: p.set_jwt_auth(secret="s", issuer="", audience=3, verify_expiry="yes",
+    (lambda p: p.set_jwt_auth(secret="s", public_key="PEM"),
+     ["jwt_auth.public_key", "jwt_auth.secret"]),
+    (lambda p: p.set_jwt_auth(secret="x" * 32, issuer="", audience=3, verify_expiry="yes",
                               clock_skew_seconds=-1),
      ["jwt_auth.issuer", "jwt_auth.audience", "jwt_auth.verify_expiry",
       "jwt_auth.clock_skew_seconds"]),
@@ -131,7 +115,9 @@ def test_defaults_that_enable_unbuilt_stages_are_accepted_and_listed():
     proxy.add_upstream(stdio_upstream("data", enable_health_check=False))
     proxy.add_upstream(stdio_upstream("admin", max_retries=0))
     assert proxy.inactive_options() == [
-        "enable_auth", "enable_authorization", "enable_rate_limiting"]
+        "enable_auth (no set_jwt_auth or set_bearer_auth)",
+        "enable_authorization (no route has required_scope)",
+        "enable_rate_limiting (no rate limit set)"]
 
 
 def test_nothing_inactive_when_switched_off():
@@ -170,7 +156,17 @@ def test_start_is_silent_when_nothing_is_inactive(fake_core, caplog):
 
 
 def test_deleting_a_table_row_is_all_it_takes(monkeypatch):
-    monkeypatch.delitem(availability.NOT_AVAILABLE, "route:required_scope")
+    monkeypatch.delitem(availability.NOT_AVAILABLE, "route:enable_request_transform")
     proxy = MCPProxy()
-    proxy.add_route(ProxyRoute(upstream_name="a", required_scope="admin"))
-    assert proxy.routes[0].required_scope == "admin"
+    proxy.add_route(ProxyRoute(upstream_name="a", enable_request_transform=True))
+    assert proxy.routes[0].enable_request_transform is True
+
+
+def test_security_stages_are_listed_only_while_they_have_nothing_to_enforce():
+    proxy = MCPProxy(circuit_breaker_enabled=False, failover_enabled=False)
+    proxy.add_upstream(stdio_upstream("math", enable_health_check=False, max_retries=0))
+    proxy.add_route(ProxyRoute(upstream_name="math", tool_pattern="admin_*",
+                               required_scope="admin"))
+    proxy.set_bearer_auth("dev-token")
+    proxy.set_tool_rate_limit("admin_restart", 1, 1000)
+    assert proxy.inactive_options() == []

@@ -82,13 +82,20 @@ def test_proxystats_fields_are_the_guides():
                      "tool_requests", "extra"]
 
 
+def positional(method):
+    params = list(inspect.signature(method).parameters.values())[1:]
+    return {p.name: (None if p.default is inspect.Parameter.empty else p.default)
+            for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY}
+
+
 def test_setter_signatures():
-    assert defaults(MCPProxy.set_jwt_auth) == {
+    # The guide's arguments, in the guide's order; additions are keyword-only.
+    assert positional(MCPProxy.set_jwt_auth) == {
         "secret": None, "public_key": None, "algorithm": "HS256", "issuer": None,
         "audience": None, "verify_expiry": True, "clock_skew_seconds": 60}
-    assert list(defaults(MCPProxy.set_bearer_auth)) == ["token"]
+    assert list(positional(MCPProxy.set_bearer_auth)) == ["token"]
     assert defaults(MCPProxy.set_rate_limit)["algorithm"] == "token_bucket"
-    assert list(defaults(MCPProxy.set_tool_rate_limit)) == [
+    assert list(positional(MCPProxy.set_tool_rate_limit)) == [
         "tool_name", "max_requests", "window_ms"]
     assert defaults(MCPProxy.run)["transport"] == "stdio"
 

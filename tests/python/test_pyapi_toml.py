@@ -1,5 +1,6 @@
 """The TOML file mirrors the Python API; every problem is reported by path."""
 
+import json
 import os
 import pathlib
 import textwrap
@@ -136,8 +137,8 @@ def test_every_error_in_the_file_is_collected(tmp_path):
     """)
     assert error_paths(excinfo) == [
         "proxy.cache_ttl_ms", "upstreams[0].max_connections", "upstreams[1].command",
-        "upstreams[1].name", "routes[0].upstream_name", "routes[0].rate_limit_override"]
-    assert type(excinfo.value) is ConfigError  # bad fields and missing features together
+        "upstreams[1].name", "routes[0].upstream_name"]
+    assert type(excinfo.value) is ConfigError
 
 
 def test_wrong_shapes(tmp_path):
@@ -155,10 +156,10 @@ def test_wrong_shapes(tmp_path):
     ]
 
 
-def test_setter_tables_are_validated_then_reported_unavailable(tmp_path):
-    excinfo = load_errors(tmp_path, MINIMAL + """
+def test_setter_tables_configure_the_security_stages(tmp_path):
+    proxy = load_config(write(tmp_path, MINIMAL + """
         [jwt_auth]
-        secret = "s"
+        secret = "0123456789abcdef0123456789abcdef"
         issuer = "me"
 
         [bearer_auth]
@@ -168,15 +169,49 @@ def test_setter_tables_are_validated_then_reported_unavailable(tmp_path):
         max_requests = 100
         window_ms = 60000
 
+        [client_rate_limit]
+        max_requests = 10
+        window_ms = 1000
+        algorithm = "fixed_window"
+
         [[tool_rate_limits]]
         tool_name = "expensive"
         max_requests = 5
         window_ms = 60000
+        burst = 2
+    """))
+    security = json.loads(proxy.core_config_json())["security"]
+    assert security["jwt"]["issuer"] == "me" and security["jwt"]["algorithm"] == "HS256"
+    assert security["bearer_token"] == "t"
+    assert security["rate_limit"] == {"max_requests": 100, "window_ms": 60000, "burst": None,
+                                      "algorithm": "token_bucket"}
+    assert security["client_rate_limit"]["algorithm"] == "fixed_window"
+    assert security["tool_rate_limits"] == [{"tool_name": "expensive", "max_requests": 5,
+                                             "window_ms": 60000, "burst": 2,
+                                             "algorithm": "token_bucket"}]
+
+
+def test_a_jwks_file_resolves_against_the_config_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir("/")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "keys.json").write_text(json.dumps(
+        {"keys": [{"kty": "oct", "kid": "k1", "k": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY"}]}))
+    path = write(tmp_path, MINIMAL + """
+        [jwt_auth]
+        jwks_file = "keys.json"
+    """, name="conf/proxy.toml")
+    security = json.loads(load_config(path).core_config_json())["security"]
+    assert security["jwt"]["jwks"]["keys"][0]["kid"] == "k1"
+
+
+def test_short_hmac_secret_is_refused_naming_the_field(tmp_path):
+    excinfo = load_errors(tmp_path, MINIMAL + """
+        [jwt_auth]
+        secret = "your-256-bit-secret"
     """)
-    assert type(excinfo.value) is FeatureNotAvailableError
-    assert error_paths(excinfo) == ["jwt_auth", "bearer_auth", "rate_limit",
-                                    "tool_rate_limits[0]"]
-    assert all("not available in this version" in m for _, m in excinfo.value.errors)
+    assert error_paths(excinfo) == ["jwt_auth.secret"]
+    assert "at least 32 bytes" in str(excinfo.value)
+    assert "your-256-bit-secret" not in str(excinfo.value)
 
 
 def test_setter_tables_with_bad_fields(tmp_path):

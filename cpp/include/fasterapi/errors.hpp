@@ -18,4 +18,10 @@ inline constexpr int kShuttingDown = -32005;         // the proxy is stopping
 inline constexpr int kMissingCapability = -32021;           // a request needs an undeclared capability
 inline constexpr int kUnsupportedProtocolVersion = -32022;  // data.supported lists ours
 
+// Security stages (docs/security.md). data.reason always says why.
+inline constexpr int kNoCredentials = -32010;        // missing_credentials
+inline constexpr int kInvalidCredentials = -32011;   // expired, bad_signature, ... (data.reason)
+inline constexpr int kInsufficientScope = -32012;    // data.required_scope
+inline constexpr int kRateLimited = -32013;          // data.limit, max_requests, window_ms, retry_after_ms
+
 }  // namespace fasterapi::errors

@@ -42,7 +42,8 @@ bool strip_prefix(const std::string& prefix, std::string_view visible, std::stri
 
 MergeCounts merge_page(const ListSpec& spec, json::object& page, size_t upstream,
                        const std::string& prefix, const policy::RouteTable& routes,
-                       json::array& out, std::string& first_shadowed) {
+                       json::array& out, std::string& first_shadowed,
+                       const std::function<bool(int route)>& visible) {
   MergeCounts counts;
   auto* items = page.if_contains(spec.items_key);
   if (!items || !items->is_array()) return counts;
@@ -59,6 +60,7 @@ MergeCounts merge_page(const ListSpec& spec, json::object& page, size_t upstream
       if (first_shadowed.empty()) first_shadowed = name;
       continue;
     }
+    if (visible && !visible(r)) continue;
     if (rename) *name_v = name;
     out.emplace_back(std::move(item));
     ++counts.kept;

@@ -3,6 +3,7 @@
 // names them, and the rule that an item is shown only if a call for it would route
 // back to the upstream that listed it.
 #include <boost/json.hpp>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -29,10 +30,12 @@ struct MergeCounts {
 };
 
 // Appends to `out` the items of one upstream's page that route back to `upstream`,
-// renamed with `prefix` where the kind is prefixed.
+// renamed with `prefix` where the kind is prefixed; when `visible` is given, only items
+// whose route it accepts (authorization: a caller sees only what it may call).
 MergeCounts merge_page(const ListSpec& spec, json::object& page, size_t upstream,
                        const std::string& prefix, const policy::RouteTable& routes,
-                       json::array& out, std::string& first_shadowed);
+                       json::array& out, std::string& first_shadowed,
+                       const std::function<bool(int route)>& visible = {});
 
 // The name a client sees for an upstream's item.
 std::string visible_name(const std::string& prefix, std::string_view name);

@@ -13,7 +13,7 @@
 
 namespace fasterapi::proxy {
 
-Proxy::Proxy(ProxySettings settings) : settings_(std::move(settings)) {
+Proxy::Proxy(ProxySettings settings) : settings_(std::move(settings)), security_(settings_.security) {
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < settings_.upstreams.size(); ++i) index[settings_.upstreams[i].name] = i;
   for (const auto& r : settings_.routes) {
@@ -271,6 +271,10 @@ json::object Proxy::stats_snapshot() {
     for (const auto& [k, v] : s.tool_requests) tools[k] = v;
     o["upstream_requests"] = std::move(ups);
     o["tool_requests"] = std::move(tools);
+    json::object clients;
+    for (const auto& [k, v] : s.client_requests) clients[k] = v;
+    o["client_requests"] = std::move(clients);
+    security_.add_stats(o);
     for (const char* c : {"upstream_spawns", "upstream_exits", "timeouts", "shadowed_items",
                           "oversized_messages", "parse_errors", "cancelled_by_client",
                           "upstream_noise_lines", "upstream_unmatched_responses",
@@ -302,6 +306,10 @@ void Proxy::advance_clock_ms(int64_t ms) {
     run_due_timers();
     return 0;
   });
+}
+
+std::string Proxy::set_jwks(std::string json_text) {
+  return run_on_loop([&] { return security_.set_jwks(json_text); });
 }
 
 }  // namespace fasterapi::proxy

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "fasterapi/clock.hpp"
+#include "filters/security_chain.hpp"
 #include "policy/route_table.hpp"
 #include "proxy/settings.hpp"
 #include "proxy/stats.hpp"
@@ -42,6 +43,9 @@ class Proxy {
   // Tests: switch to a manual clock (before start) and move it; sweeps run before return.
   void use_manual_clock();
   void advance_clock_ms(int64_t ms);
+  void set_wall_clock_ms(int64_t ms) { manual_.set_wall_ms(ms); }
+  // A JWKS fetched by the Python side; "" or why it was refused (the old keys stay).
+  std::string set_jwks(std::string json_text);
 
   // Loop-thread API (sessions).
   boost::asio::io_context& io() { return io_; }
@@ -50,6 +54,7 @@ class Proxy {
   Upstream& upstream(size_t i) { return *upstreams_[i]; }
   size_t upstream_count() const { return upstreams_.size(); }
   Stats& stats() { return stats_; }
+  filters::SecurityChain& security() { return security_; }
   const Clock& clock() const { return *clock_; }
   void session_closed(int id);
   void request_stop();  // from the loop thread
@@ -90,6 +95,7 @@ class Proxy {
   policy::RouteTable routes_;
   UpstreamHooks hooks_;
   Stats stats_;
+  filters::SecurityChain security_;
 
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

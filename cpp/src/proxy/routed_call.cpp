@@ -128,11 +128,17 @@ void ClientSession::handle_routed(json::object& msg, std::string_view method, co
   const auto matches = routes.match_all(t.kind, t.name);
   if (matches.count == 0) return no_route("no_route");
   const bool subscription = method == "resources/subscribe" || method == "resources/unsubscribe";
+  // Authorization and rate limits are decided by the first matching route (the one the
+  // call is for); failover only goes to routes this caller may use as well.
+  if (auto refusal = proxy_.security().check_call(*principal_, matches.index[0], t.kind, t.name,
+                                                  method == "tools/call", proxy_.clock()))
+    return refuse(id, std::move(*refusal));
   // Failover candidates: every matching route in order, each upstream once.
   const int considered = proxy_.settings().failover_enabled && !subscription ? matches.count : 1;
   auto call = std::make_shared<CallState>();
   for (int i = 0; i < considered; ++i) {
     const int r = matches.index[i];
+    if (i > 0 && !proxy_.security().visible(*principal_, r)) continue;
     const size_t u = routes.routes()[r].upstream;
     bool seen = false;
     for (auto& c : call->candidates) seen = seen || c.upstream == u;
@@ -177,6 +183,8 @@ void ClientSession::start_call(std::shared_ptr<CallState> call) {
   Stats& st = proxy_.stats();
   st.total_requests++;
   if (!call->tool.empty()) st.tool_requests[call->tool]++;
+  st.client_requests[principal_->id]++;
+  call->client = principal_->id;
   begin_request();
   call->started_us = proxy_.clock().now_us();
   // A handshake client that declared sampling, elicitation or roots, in front of an
@@ -325,7 +333,7 @@ void ClientSession::finish_call(const std::shared_ptr<CallState>& call, Outcome&
   if (proxy_.settings().enable_request_logging) {
     const auto& cand = call->candidates[std::min(call->current, call->candidates.size() - 1)];
     detail::log_request(call->method + (call->tool.empty() ? "" : " " + call->tool) + " -> " +
-                            proxy_.upstream(cand.upstream).settings().name,
+                            proxy_.upstream(cand.upstream).settings().name + " client " + call->client,
                         latency, o);
   }
   if (call->progress_token) {

@@ -88,6 +88,12 @@ void ClientSession::reply_result(const json::value& id, json::object result, boo
   reply(protocol::result_line(id, std::move(result)));
 }
 
+void ClientSession::refuse(const json::value& id, filters::Refusal r) {
+  proxy_.stats().total_requests++;
+  proxy_.stats().record_refusal();
+  reply_error(id, r.code, r.message, std::move(r.data));
+}
+
 void ClientSession::on_line(std::string_view line) {
   boost::system::error_code ec;
   json::value msg = json::parse(line, ec);
@@ -231,6 +237,8 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
     d["reason"] = "duplicate_id";
     return reply_error(id, errors::kInvalidRequest, "Request id is already in use by a request in flight", std::move(d));
   }
+  // Every request from here on is authenticated (docs/security.md lists the exempt ones).
+  if (auto r = proxy_.security().admit(msg, proxy_.clock(), principal_)) return refuse(id, std::move(*r));
   if (const ListSpec* spec = find_list_spec(method)) return handle_list(*spec, id, params, stateless);
   if (method == "logging/setLevel") return handle_set_level(id, params, stateless);
   if (method == "subscriptions/listen") {
@@ -516,7 +524,9 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
     for (size_t u = 0; u < n; ++u)
       if (proxy_.routes().serves(u, spec.kind)) pages.push_back({u, std::nullopt});
   }
+  if (auto r = proxy_.security().check_list(*principal_, proxy_.clock())) return refuse(id, std::move(*r));
   proxy_.stats().total_requests++;
+  proxy_.stats().client_requests[principal_->id]++;
   if (pages.empty()) {
     proxy_.stats().record_outcome(true, 0);
     json::object result;
@@ -541,7 +551,7 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
 
   std::weak_ptr<ClientSession> weak = weak_from_this();
   Proxy* proxy = &proxy_;
-  auto finish = [weak, proxy, fan] {
+  auto finish = [weak, proxy, fan, principal = principal_] {
     Stats& st = proxy->stats();
     const ListSpec& spec = *fan->spec;
     json::array items;
@@ -562,7 +572,8 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
           for (auto& tool : tools->get_array())
             if (tool.is_object()) up.learn_tool_hints(tool.get_object());
       std::string shadowed;
-      auto counts = merge_page(spec, fan->results[i], u, up.settings().name_prefix, proxy->routes(), items, shadowed);
+      auto counts = merge_page(spec, fan->results[i], u, up.settings().name_prefix, proxy->routes(), items, shadowed,
+                               [&](int r) { return proxy->security().visible(*principal, r); });
       if (counts.shadowed) {
         st.counters["shadowed_items"] += counts.shadowed;
         log::warn("list", std::string(spec.method) + ": upstream '" + up.settings().name + "' listed " +

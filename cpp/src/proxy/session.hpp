@@ -11,7 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "filters/refusal.hpp"
 #include "policy/route_table.hpp"
+#include "policy/token_cache.hpp"
 #include "proxy/upstream.hpp"
 #include "transport/fd_channel.hpp"
 
@@ -32,6 +34,7 @@ struct CallState {
   std::string key;         // id_key(id)
   std::string method;
   std::string tool;        // tools/call: the client-visible tool name, for stats
+  std::string client;      // the principal (client id) it is sent for
   json::object msg;        // the request while no connection holds it
   std::shared_ptr<json::object> copy;  // kept to re-send after it was written (when safe)
   std::shared_ptr<json::object> input_copy;  // for an input-required retry (input_required.cpp)
@@ -88,6 +91,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void reply(const std::string& line);
   void reply_error(const json::value& id, int code, std::string_view message, json::object data = {});
   void reply_result(const json::value& id, json::object result, bool stateless);
+  void refuse(const json::value& id, filters::Refusal r);  // a security stage said no
 
   void handle_initialize(const json::value& id, json::object* params);
   void handle_discover(const json::value& id);
@@ -141,6 +145,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // Server-to-client requests sent to the client, by the id the proxy gave them.
   std::unordered_map<uint64_t, ServerRequest> server_requests_;
   uint64_t next_server_request_ = 1;
+  // Who sent the request being dispatched (set by the auth stage for every request).
+  policy::PrincipalPtr principal_;
 };
 
 }  // namespace fasterapi::proxy

@@ -158,6 +158,7 @@ ProxySettings parse_settings(std::string_view json_text) {
       s.routes.push_back(std::move(r));
     }
   }
+  s.security = filters::parse_security_settings(doc);
   return s;
 }
 

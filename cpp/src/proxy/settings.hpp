@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "policy/circuit_breaker.hpp"
+#include "filters/security_settings.hpp"
 
 namespace fasterapi::proxy {
 
@@ -58,6 +59,7 @@ struct ProxySettings {
   int64_t shutdown_drain_ms = 5000;  // stop(): how long calls in flight may still finish
   std::vector<UpstreamSettings> upstreams;
   std::vector<RouteSettings> routes;
+  filters::SecuritySettings security;  // auth, scopes, rate limits (docs/security.md)
 };
 
 ProxySettings parse_settings(std::string_view json_text);

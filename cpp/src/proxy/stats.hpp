@@ -19,6 +19,7 @@ struct Stats {
   int64_t max_latency_us = 0;
   std::vector<uint64_t> upstream_requests;  // by upstream index: no string lookup per request
   std::map<std::string, uint64_t> tool_requests;
+  std::map<std::string, uint64_t, std::less<>> client_requests;  // by principal
   std::map<std::string, uint64_t> counters;  // upstream_spawns, timeouts, parse_errors, ...
 
   // A request refused before reaching any upstream (no route): counted, no latency.
