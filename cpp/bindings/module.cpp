@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "policy/circuit_breaker.hpp"
 #include "policy/pattern.hpp"
 #include "protocol/ndjson_framer.hpp"
 #include "proxy/proxy.hpp"
@@ -108,6 +109,21 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init<size_t>(), py::arg("max_message_bytes"))
       .def("feed", &PyFramer::feed)
       .def("next", &PyFramer::next);
+
+  using fasterapi::policy::BreakerConfig;
+  using fasterapi::policy::CircuitBreaker;
+  // The breaker alone, for the model test against a Python reference (tests/resilience).
+  py::class_<CircuitBreaker>(m, "CircuitBreaker")
+      .def(py::init([](int threshold, int64_t open_ms, int half_open_max_calls, int64_t half_open_max_ms) {
+             return CircuitBreaker(BreakerConfig{threshold, open_ms, half_open_max_calls, half_open_max_ms});
+           }),
+           py::arg("threshold"), py::arg("open_ms"), py::arg("half_open_max_calls"), py::arg("half_open_max_ms"))
+      .def("try_admit", &CircuitBreaker::try_admit, py::arg("now_ms"))
+      .def("on_success", &CircuitBreaker::on_success, py::arg("now_ms"))
+      .def("on_failure", &CircuitBreaker::on_failure, py::arg("now_ms"))
+      .def("state", [](CircuitBreaker& b, int64_t now) { return fasterapi::policy::breaker_state_name(b.state(now)); },
+           py::arg("now_ms"))
+      .def("retry_after_ms", &CircuitBreaker::retry_after_ms, py::arg("now_ms"));
 
   bind_security(m);
 }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 from fasterapi.mcp import MCPProxy, UpstreamConfig
 from support.line_client import LineClient
@@ -21,3 +23,15 @@ def connect(proxy: MCPProxy) -> LineClient:
 def upstream_for(fake, name: str, **kw) -> UpstreamConfig:
     return UpstreamConfig(name=name, transport_type="stdio", command=fake.command,
                           args=list(fake.args), **kw)
+
+
+def eventually(predicate, timeout: float = 10.0, step: float = 0.005) -> bool:
+    """For state that only the proxy's loop thread changes and no message announces (health):
+    true as soon as `predicate()` holds, false if it still does not after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    wake = threading.Event()
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return False
+        wake.wait(step)
+    return True

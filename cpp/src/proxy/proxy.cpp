@@ -278,7 +278,9 @@ json::object Proxy::stats_snapshot() {
     for (const char* c : {"upstream_spawns", "upstream_exits", "timeouts", "shadowed_items",
                           "oversized_messages", "parse_errors", "cancelled_by_client",
                           "upstream_noise_lines", "upstream_unmatched_responses",
-                          "escaped_descendants_killed"})
+                          "escaped_descendants_killed", "dropped_progress", "server_requests",
+                          "input_required_rounds", "failovers", "circuit_open_rejections", "health_checks",
+                          "health_check_failures"})
       o[c] = 0;
     for (const auto& [k, v] : s.counters) o[k] = v;
     o["active_sessions"] = sessions_.size();

@@ -309,7 +309,8 @@ void ClientSession::on_attempt_done(const std::shared_ptr<CallState>& call, Outc
       // Jittered exponential backoff: retry_delay_ms * 2^(n-1) * [0.5, 1.5), at most 30 s.
       const double base = static_cast<double>(up.settings().retry_delay_ms) * std::pow(2.0, call->retries - 1);
       int64_t delay = std::min<int64_t>(30000, static_cast<int64_t>(base * (0.5 + proxy_.jitter())));
-      if (auto* ra = o.data.if_contains("retry_after_ms"); ra && ra->is_int64()) delay = std::max(delay, ra->get_int64());
+      // Not before the upstream may be restarted (it backs off after repeated crashes).
+      delay = std::max(delay, up.restart_wait_ms());
       call->ticket = {};
       auto self = shared_from_this();
       proxy_.after(delay, [self, call] { self->attempt(call); });

@@ -623,6 +623,12 @@ void Upstream::connection_failed() {
   }
 }
 
+int64_t Upstream::restart_wait_ms() const {
+  for (auto& c : pool_)
+    if (c->usable() && c->session() == 0) return 0;
+  return std::max<int64_t>(0, next_spawn_ms_ - clock_.now_ms());
+}
+
 void Upstream::health_check() {
   if (stopping_ || !started_ || era_ == Era::Unknown) return;
   json::object msg;

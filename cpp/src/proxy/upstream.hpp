@@ -99,7 +99,9 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   size_t in_flight() const { return pending_.size(); }
   int session() const { return session_; }
   State state() const { return state_; }
-  bool usable() const { return state_ == State::Starting || state_ == State::Initializing || state_ == State::Ready; }
+  bool usable() const {
+    return !loss_reported_ && (state_ == State::Starting || state_ == State::Initializing || state_ == State::Ready);
+  }
 
  private:
   struct Pending {
@@ -187,6 +189,8 @@ class Upstream {
   void set_log_level(const std::string& level);
   const std::string& log_level() const { return log_level_; }
   Era era() const { return era_; }
+  // How long until a new connection may be started (restart backoff); 0 when it may now.
+  int64_t restart_wait_ms() const;
   void set_era(Era e) { era_ = e; }
   void start_eagerly();
   void sweep(int64_t now_ms);
