@@ -139,6 +139,7 @@ def test_an_answer_racing_the_cancel_never_reaches_the_client(start_proxy, mcp_f
     client.notify("notifications/cancelled", {"requestId": rid})
     # The fake answers the cancelled request anyway; the proxy must swallow that answer.
     assert len(echo.control.wait_for(method=None, direction="out", count=sent_before + 1)) > sent_before
-    client.request("ping")
+    # A later call on the same upstream pipe: its answer comes after the late one.
+    client.request("tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})
     assert client.responses_for(rid) == []
     assert proxy.get_stats().extra["upstream_unmatched_responses"] == 1
