@@ -466,6 +466,11 @@ class MCPProxy:
             return ProxyStats()
         return ProxyStats.from_core(self._core.stats())
 
+    def prometheus_metrics(self) -> str:
+        """get_stats() in the Prometheus text format (docs/resilience.md lists the metrics)."""
+        from .metrics import prometheus_text
+        return prometheus_text(self.get_stats())
+
     def get_upstream_health(self) -> Dict[str, bool]:
         """{upstream name: healthy}; every upstream is False before start."""
         if self._core is None:

@@ -1,5 +1,7 @@
 """Routing (guide: Routing Rules): patterns, order, catch-all, prefixes, no route."""
 
+import json
+
 from fasterapi.mcp import ProxyRoute
 
 from support.proxy_helpers import upstream_for
@@ -131,12 +133,21 @@ def test_stats_count_requests_per_upstream_and_tool(start_proxy, mcp_fake):
     assert s.max_latency_ms >= s.min_latency_ms >= 0
 
 
-def test_request_logging_writes_one_line_per_request_to_stderr(start_proxy, mcp_fake, capfd):
+def request_records(err):
+    return [json.loads(line) for line in err.splitlines() if line.startswith('{"time"')]
+
+
+def test_request_logging_writes_one_json_line_per_request_to_stderr(start_proxy, mcp_fake, capfd):
     math = mcp_fake("math")
     proxy, client = start_proxy([upstream_for(math, "math")], [ProxyRoute(upstream_name="math")])
     client.request("tools/call", {"name": "math_add", "arguments": {"a": 1, "b": 2}})
-    err = capfd.readouterr().err
-    assert "[request] tools/call math_add -> math" in err and " ok" in err
+    client.request("tools/call", {"name": "math_divide", "arguments": {"a": 1, "b": "x"}})
+    (ok, bad) = request_records(capfd.readouterr().err)
+    assert ok["event"] == "request" and ok["time"].endswith("Z")
+    assert {k: ok[k] for k in ("client", "method", "name", "upstream", "outcome")} == {
+        "client": "anonymous", "method": "tools/call", "name": "math_add", "upstream": "math", "outcome": "ok"}
+    assert ok["latency_ms"] >= 0 and "arguments" not in json.dumps(ok)  # never the params
+    assert bad["name"] == "math_divide" and bad["outcome"] in ("ok", "upstream_error")
 
 
 def test_request_logging_can_be_switched_off(start_proxy, mcp_fake, capfd):
@@ -144,4 +155,4 @@ def test_request_logging_can_be_switched_off(start_proxy, mcp_fake, capfd):
     proxy, client = start_proxy([upstream_for(math, "math")], [ProxyRoute(upstream_name="math")],
                                 enable_request_logging=False)
     client.request("tools/call", {"name": "math_add", "arguments": {"a": 1, "b": 2}})
-    assert "[request]" not in capfd.readouterr().err
+    assert request_records(capfd.readouterr().err) == []

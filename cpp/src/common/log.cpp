@@ -32,6 +32,26 @@ const char* name(Level l) {
 void set_level(Level level) { g_level.store(static_cast<int>(level)); }
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
 
+namespace {
+void write_all(const std::string& line) {
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(2, p, left);
+    if (n <= 0) return;
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+}  // namespace
+
+void raw_line(std::string_view text) {
+  if (!enabled(Level::Info)) return;
+  std::string line(text);
+  line += '\n';
+  write_all(line);
+}
+
 void write(Level level, std::string_view component, std::string_view text) {
   std::string line;
   line.reserve(component.size() + text.size() + 32);

@@ -10,6 +10,8 @@ enum class Level { Debug = 0, Info = 1, Warning = 2, Error = 3 };
 void set_level(Level level);
 bool enabled(Level level);
 void write(Level level, std::string_view component, std::string_view text);
+// A line written as is (a structured record such as the JSON request log), at Info.
+void raw_line(std::string_view text);
 
 inline void debug(std::string_view c, std::string_view t) { if (enabled(Level::Debug)) write(Level::Debug, c, t); }
 inline void info(std::string_view c, std::string_view t) { if (enabled(Level::Info)) write(Level::Info, c, t); }

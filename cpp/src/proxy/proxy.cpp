@@ -210,10 +210,34 @@ void Proxy::request_stop() {
 void Proxy::begin_shutdown() {
   shutting_down_ = true;
   log::info("proxy", "shutting down");
+  // Stop accepting (sessions refuse new requests now), let calls in flight finish for up
+  // to shutdown_drain_ms, then stop the upstreams.
+  bool busy = false;
+  for (auto& [id, s] : sessions_) busy = busy || s->outstanding() > 0;
+  if (!busy || settings_.shutdown_drain_ms == 0) return finish_drain();
+  log::info("proxy", "draining calls in flight (up to " + std::to_string(settings_.shutdown_drain_ms) + " ms)");
+  // Always the real clock: stop() must end even when a test froze the manual one.
+  drain_timer_ = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(settings_.shutdown_drain_ms));
+  drain_timer_->async_wait([this](const boost::system::error_code& e) {
+    if (!e) finish_drain();
+  });
+}
+
+void Proxy::drain_progress() {
+  if (!shutting_down_ || drained_) return;
+  for (auto& [id, s] : sessions_)
+    if (s->outstanding() > 0) return;
+  finish_drain();
+}
+
+void Proxy::finish_drain() {
+  if (drained_) return;
+  drained_ = true;
+  if (drain_timer_) drain_timer_->cancel();
   for (auto& [key, t] : timers_) t->cancel();
   manual_timers_.clear();
-  // Upstreams first: their requests in flight are answered (with an error) to sessions
-  // that are still open, then the sessions close.
+  // Upstreams first: their requests still in flight are answered (with an error) to
+  // sessions that are still open, then the sessions close.
   for (auto& u : upstreams_) u->shutdown_all();
   auto sessions = sessions_;
   for (auto& [id, s] : sessions) s->close();
@@ -280,10 +304,23 @@ json::object Proxy::stats_snapshot() {
                           "upstream_noise_lines", "upstream_unmatched_responses",
                           "escaped_descendants_killed", "dropped_progress", "server_requests",
                           "input_required_rounds", "failovers", "circuit_open_rejections", "health_checks",
-                          "health_check_failures"})
+                          "health_check_failures", "dropped_notifications", "slow_client_disconnects",
+                          "upstream_backpressure"})
       o[c] = 0;
     for (const auto& [k, v] : s.counters) o[k] = v;
     o["active_sessions"] = sessions_.size();
+    // Per upstream: health and breaker (public: docs/resilience.md).
+    json::object state;
+    const int64_t now = clock_->now_ms();
+    for (auto& u : upstreams_) {
+      json::object one;
+      one["healthy"] = u->healthy();
+      one["circuit"] = policy::breaker_state_name(u->breaker().state(now));
+      one["consecutive_failures"] = u->breaker().consecutive_failures();
+      one["circuit_opened"] = u->breaker().times_opened();
+      state[u->settings().name] = std::move(one);
+    }
+    o["upstream_state"] = std::move(state);
     return o;
   });
 }

@@ -76,6 +76,11 @@ class Proxy {
   // A seeded draw in [0, 1) for retry jitter (house rule 5: randomness is injected).
   double jitter();
   bool shutting_down() const { return shutting_down_; }
+  // A session's last call in flight ended: during a drain, maybe the proxy can stop now.
+  void drain_progress();
+  // Output a client may leave unread before its notifications are dropped (twice that and
+  // the session ends): 16 MiB, or four maximum-size messages when those are larger.
+  size_t output_soft_limit() const { return std::max<size_t>(16u << 20, 4 * settings_.max_message_bytes); }
 
  private:
   void on_upstream_notification(size_t upstream, json::object& msg);
@@ -83,6 +88,7 @@ class Proxy {
   void health_tick(size_t upstream);
   void run_due_timers();
   void begin_shutdown();
+  void finish_drain();
   void maybe_finish_shutdown();
   template <typename F>
   auto run_on_loop(F&& f) -> decltype(f());
@@ -118,6 +124,8 @@ class Proxy {
   uint64_t jitter_state_ = 0x9e3779b97f4a7c15ull;
   int next_session_ = 1;
   bool shutting_down_ = false;
+  bool drained_ = false;
+  std::shared_ptr<boost::asio::steady_timer> drain_timer_;
 
   std::thread loop_thread_;
   std::mutex mu_;

@@ -1,5 +1,6 @@
 #include "proxy/session.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "common/log.hpp"
@@ -74,10 +75,28 @@ void ClientSession::start() {
 }
 
 void ClientSession::reply(const std::string& line) {
-  if (!closed_) channel_->send(line);
+  if (closed_ || abandoned_) return;
+  if (channel_->queued_bytes() > 2 * proxy_.output_soft_limit()) {
+    // Even its answers pile up: the client is gone in all but name. End the session
+    // rather than hold its backlog (on the next turn: callers may be iterating our state).
+    abandoned_ = true;
+    proxy_.stats().counters["slow_client_disconnects"]++;
+    log::warn("session", "client " + std::to_string(id_) + ": not reading its output; closing the session");
+    boost::asio::post(proxy_.io(), [self = shared_from_this()] { self->close(); });
+    return;
+  }
+  channel_->send(line);
 }
 
-void ClientSession::notify(const std::string& line) { reply(line); }
+void ClientSession::notify(const std::string& line) {
+  // Backpressure: a client that reads too slowly loses notifications (counted) before it
+  // can make the proxy's memory grow; answers are never dropped (see reply()).
+  if (!closed_ && channel_->queued_bytes() > proxy_.output_soft_limit()) {
+    proxy_.stats().counters["dropped_notifications"]++;
+    return;
+  }
+  reply(line);
+}
 
 void ClientSession::reply_error(const json::value& id, int code, std::string_view message, json::object data) {
   reply(protocol::error_line(id, code, message, std::move(data)));
@@ -230,6 +249,11 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
                   std::string(protocol::kMetaProtocolVersion) + " (stateless era)";
     return reply_error(id, errors::kInvalidParams, "Invalid params: no protocol version (not initialized)",
                        std::move(d));
+  }
+  if (proxy_.shutting_down()) {
+    json::object d;
+    d["reason"] = "shutting_down";
+    return reply_error(id, errors::kShuttingDown, "The proxy is shutting down", std::move(d));
   }
   const std::string key = id_key(id);
   if (in_flight_.count(key) || listens_.count(key)) {
@@ -417,10 +441,10 @@ std::string with_subscription_id(std::string_view method, const json::object* pa
 }  // namespace
 
 void ClientSession::deliver_list_changed(std::string_view method, policy::Kind kind) {
-  if (initialized_) reply(protocol::notification_line(method, {}));
+  if (initialized_) notify(protocol::notification_line(method, {}));
   for (auto& [key, l] : listens_) {
     const bool wanted = kind == policy::Kind::Tool ? l.tools : kind == policy::Kind::Prompt ? l.prompts : l.resources;
-    if (wanted) reply(with_subscription_id(method, nullptr, l.id));
+    if (wanted) notify(with_subscription_id(method, nullptr, l.id));
   }
 }
 
@@ -431,12 +455,12 @@ void ClientSession::deliver_resource_updated(const json::object& params, const s
       m->get_object().erase(protocol::kMetaSubscriptionId);
       if (m->get_object().empty()) p.erase("_meta");
     }
-    reply(protocol::notification_line("notifications/resources/updated", std::move(p)));
+    notify(protocol::notification_line("notifications/resources/updated", std::move(p)));
   }
   for (auto& [key, l] : listens_)
     for (auto& [u_uri, u] : l.uris)
       if (u_uri == uri) {
-        reply(with_subscription_id("notifications/resources/updated", &params, l.id));
+        notify(with_subscription_id("notifications/resources/updated", &params, l.id));
         break;
       }
 }
@@ -449,7 +473,7 @@ void ClientSession::deliver_log(const json::object& notification, size_t upstrea
   for (auto it = in_flight_.begin(); !wanted && it != in_flight_.end(); ++it)
     wanted = it->second.call->candidates[it->second.call->current].upstream == upstream &&
              it->second.call->log_rank >= 0 && level_rank >= it->second.call->log_rank;
-  if (wanted) reply(protocol::to_line(notification));
+  if (wanted) notify(protocol::to_line(notification));
 }
 
 json::object ClientSession::capabilities() const {
@@ -640,6 +664,7 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
 void ClientSession::end_request() {
   if (outstanding_ > 0) --outstanding_;
   if (input_closed_ && outstanding_ == 0) close();
+  if (outstanding_ == 0 && proxy_.shutting_down()) proxy_.drain_progress();
 }
 
 void ClientSession::on_input_closed() {
@@ -664,6 +689,12 @@ void ClientSession::close() {
   subscriptions_.clear();
   closed_ = true;
   for (auto& [key, f] : in_flight_) {
+    // A call waiting to be re-sent has no connection to answer it: answer it here.
+    if (!f.call->ticket.connection.lock() && !abandoned_) {
+      json::object d;
+      d["reason"] = "shutting_down";
+      channel_->send(protocol::error_line(f.call->id, errors::kShuttingDown, "The proxy is shutting down", std::move(d)));
+    }
     f.call->cancelled = true;
     if (f.call->progress_token) proxy_.progress_release(f.call->progress_token);
     if (auto conn = f.call->ticket.connection.lock()) conn->cancel(f.call->ticket.id, "client disconnected");

@@ -58,6 +58,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void close();
   void notify(const std::string& line);
   int id() const { return id_; }
+  size_t outstanding() const { return outstanding_; }
 
   // Notifications from upstreams, each delivered only where the client asked for it.
   void deliver_list_changed(std::string_view method, policy::Kind kind);
@@ -130,6 +131,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool initialized_ = false;
   bool input_closed_ = false;
   bool closed_ = false;
+  bool abandoned_ = false;  // stopped reading its output: closing
   size_t outstanding_ = 0;
   std::string protocol_version_;
   // Handshake era: what the client declared, and the part of it (sampling, elicitation,

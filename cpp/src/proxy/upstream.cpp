@@ -21,6 +21,10 @@ constexpr size_t kStderrLineLimit = 64 * 1024;
 constexpr int64_t kDrainAfterExitMs = 1000;
 // A new connection is started only when every live one has this many requests in flight.
 constexpr size_t kSpawnWhenBusy = 4;
+// Requests written to an upstream's stdin but not yet taken by it, at most.
+constexpr size_t kMaxUnwrittenBytes = 16u << 20;
+// Requests waiting for a connection's handshake, at most.
+constexpr size_t kMaxWaiting = 4096;
 
 const json::object kNoCapabilities;
 
@@ -439,6 +443,18 @@ uint64_t UpstreamConnection::send(json::object& msg, Completion done, const Send
     done(o);
     return 0;
   }
+  if (io_ && io_->queued_bytes() > kMaxUnwrittenBytes) {
+    // The upstream stopped reading its stdin: refuse rather than queue without bound.
+    owner_.hooks().count("upstream_backpressure");
+    Outcome o;
+    o.code = errors::kUpstreamUnavailable;
+    o.message = "Upstream '" + owner_.settings().name + "' is not reading its input";
+    o.data = unavailable_data(owner_, "upstream_backpressure");
+    o.delivery = Delivery::NotSent;
+    o.unsent = &msg;
+    done(o);
+    return 0;
+  }
   const uint64_t id = next_id_++;
   msg["id"] = id;
   const json::object& caps = opt.stamp_capabilities ? *opt.stamp_capabilities : kNoCapabilities;
@@ -451,7 +467,21 @@ uint64_t UpstreamConnection::send(json::object& msg, Completion done, const Send
     if (deadlines_.size() == 1) arm_timer();
   }
   if (state_ == State::Ready) transmit(id, msg, caps);
-  else waiting_.emplace_back(id, Waiting{std::move(msg), caps});
+  else if (waiting_.size() < kMaxWaiting) waiting_.emplace_back(id, Waiting{std::move(msg), caps});
+  else {
+    auto it = pending_.find(id);
+    Completion d = std::move(it->second.done);
+    pending_.erase(it);
+    owner_.hooks().count("upstream_backpressure");
+    Outcome o;
+    o.code = errors::kUpstreamUnavailable;
+    o.message = "Upstream '" + owner_.settings().name + "' has too many requests waiting for it to start";
+    o.data = unavailable_data(owner_, "queue_full");
+    o.delivery = Delivery::NotSent;
+    o.unsent = &msg;
+    d(o);
+    return 0;
+  }
   return id;
 }
 

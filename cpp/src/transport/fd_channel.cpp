@@ -118,6 +118,7 @@ void FdChannel::send(std::string line) {
     return;
   }
   if (!writer_.is_open()) return;
+  queued_bytes_ += line.size();
   queue_.push_back(std::move(line));
   if (!writing_) write_more();
 }
@@ -137,6 +138,7 @@ void FdChannel::write_more() {
                       if (self->closed_) return;
                       if (ec) {
                         self->queue_.clear();
+                        self->queued_bytes_ = 0;
                         self->writing_ = false;
                         boost::system::error_code ignored;
                         self->writer_.close(ignored);
@@ -144,6 +146,7 @@ void FdChannel::write_more() {
                           self->handlers_.on_write_failed();
                         return;
                       }
+                      self->queued_bytes_ -= self->queue_.front().size();
                       self->queue_.pop_front();
                       self->write_more();
                     });
@@ -177,6 +180,7 @@ void FdChannel::close() {
   reader_.close(ignored);
   writer_.close(ignored);
   queue_.clear();
+  queued_bytes_ = 0;
 }
 
 }  // namespace fasterapi::transport

@@ -36,6 +36,8 @@ class FdChannel : public std::enable_shared_from_this<FdChannel> {
   void start();
   // Queues one line (must end in '\n'). Lines are written in order.
   void send(std::string line);
+  // Bytes queued and not yet written: a peer that reads slowly makes this grow.
+  size_t queued_bytes() const { return queued_bytes_; }
   // Closes the write side once queued lines are written (the child sees EOF on stdin).
   void close_write_when_flushed();
   // The fd being read, or -1 once the read side is closed (never a number since reused).
@@ -59,6 +61,7 @@ class FdChannel : public std::enable_shared_from_this<FdChannel> {
   ChannelHandlers handlers_;
   std::string read_buf_;
   std::deque<std::string> queue_;
+  size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool close_write_pending_ = false;
   bool closed_ = false;
