@@ -166,3 +166,40 @@ def test_health_checks_probe_started_upstreams_and_feed_routing(start_proxy, mcp
     proxy.advance_clock(500)
     a.control.wait_for(method="server/discover", count=3)
     assert eventually(lambda: proxy.get_upstream_health()["a"])  # its answer is on its way
+
+
+def test_a_flaky_upstream_never_runs_a_side_effect_twice(start_proxy, mcp_fake):
+    # Seeded flakiness (p=0.3 of answers lost) on two upstreams serving the same tools: safe
+    # calls are re-sent and all succeed; a side effect runs at most once across both.
+    faults = ["drop_response p=0.3 tool=admin_*"]
+    a, b = mcp_fake("admin", faults=faults, seed=7), mcp_fake("admin", faults=faults, seed=8)
+    routes = [ProxyRoute(upstream_name="a", trust_annotations=True),
+              ProxyRoute(upstream_name="b", trust_annotations=True)]
+    proxy, client = start_proxy([upstream_for(a, "a", request_timeout_ms=1000, retry_delay_ms=1),
+                                 upstream_for(b, "b", request_timeout_ms=1000, retry_delay_ms=1)],
+                                routes, manual_clock=True, circuit_breaker_enabled=False)
+    client.request("tools/list")
+    outcomes = {}
+    for i in range(12):
+        tool = "admin_status" if i % 2 else "admin_restart_service"
+        rid = client.start_request("tools/call", {"name": tool, "arguments": {"service": f"s{i}"}})
+        r = None
+        for _ in range(10):  # an answer, or time passes: a timeout, then a re-send
+            try:
+                r = client.wait_response(rid, timeout=0.3)
+                break
+            except TimeoutError:
+                proxy.advance_clock(1000)
+        r = r or client.wait_response(rid)
+        outcomes[i] = (tool, r)
+    for i, (tool, r) in outcomes.items():
+        if tool == "admin_status":
+            assert "result" in r, r  # read-only: re-sent until answered
+        elif "error" in r:
+            assert r["error"]["data"]["outcome"] == "unknown"
+    runs = {}
+    for fake in (a, b):
+        for m in fake.calls(name="admin_restart_service"):
+            service = m["msg"]["params"]["arguments"]["service"]
+            runs[service] = runs.get(service, 0) + 1
+    assert runs and max(runs.values()) == 1  # no side effect ran twice, anywhere
