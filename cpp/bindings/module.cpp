@@ -97,6 +97,17 @@ PYBIND11_MODULE(_core, m) {
              py::gil_scoped_release release;
              return p.health();
            })
+      .def("serve_http",
+           [](Proxy& p, const std::string& host, int port, const std::string& path) {
+             py::gil_scoped_release release;
+             try {
+               return p.serve_http(host, port, path);
+             } catch (const std::runtime_error& e) {
+               throw fasterapi::proxy::ConfigError(e.what());
+             }
+           },
+           py::arg("host"), py::arg("port"), py::arg("path"))
+      .def("metrics_text", &Proxy::metrics_text, py::call_guard<py::gil_scoped_release>())
       .def("use_manual_clock", &Proxy::use_manual_clock)
       .def("advance_clock_ms", &Proxy::advance_clock_ms, py::arg("ms"),
            py::call_guard<py::gil_scoped_release>());

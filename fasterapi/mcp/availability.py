@@ -30,7 +30,6 @@ NOT_AVAILABLE: Dict[str, str] = {
     "upstream_transport:websocket": "WebSocket upstreams (transport_type='websocket')",
     "route:enable_request_transform": "request transforms (ProxyRoute.enable_request_transform)",
     "route:enable_response_transform": "response transforms (ProxyRoute.enable_response_transform)",
-    "serve_transport:http": "serving clients over HTTP (run(transport='http'))",
 }
 
 

@@ -425,11 +425,42 @@ class MCPProxy:
                 c.string("run.host", value, non_empty=True)
             else:
                 c.integer("run.port", value, minimum=0, maximum=65535)
-        features = []
-        if not c.errors and transport == "http":
-            features = availability.unavailable("serve_transport:http", "run.transport")
-        raise_if_any(c.errors, features)
-        self._run_stdio()
+        raise_if_any(c.errors)
+        if transport == "http":
+            self._run_http(host or "127.0.0.1", 8000 if port is None else port)
+        else:
+            self._run_stdio()
+
+    def serve_http(self, host: str = "127.0.0.1", port: int = 0, path: str = "/mcp") -> int:
+        """Serves MCP Streamable HTTP on host:port at `path` (docs/http.md) without blocking;
+        returns the port (port 0 picks a free one). Loopback by default."""
+        c = Checker()
+        c.string("serve_http.host", host, non_empty=True)
+        c.integer("serve_http.port", port, minimum=0, maximum=65535)
+        if c.string("serve_http.path", path, non_empty=True) and not path.startswith("/"):
+            c.add("serve_http.path", f"must start with '/', got {path!r}")
+        raise_if_any(c.errors)
+        self.start()
+        try:
+            return int(self._core.serve_http(host, port, path))
+        except _load_core().ConfigError as exc:
+            raise ConfigError(_core_config_errors(str(exc))) from None
+
+    def _run_http(self, host: str, port: int) -> None:
+        bound = self.serve_http(host, port)
+        print(f"fasterapi-mcp: serving MCP on http://{host}:{bound}/mcp", file=sys.stderr, flush=True)
+        terminated = threading.Event()
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, lambda *_: terminated.set()) if in_main_thread else None
+        try:
+            while not terminated.wait(0.2):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if in_main_thread:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+            self.stop()
 
     def _run_stdio(self) -> None:
         self.start()
@@ -467,9 +498,10 @@ class MCPProxy:
         return ProxyStats.from_core(self._core.stats())
 
     def prometheus_metrics(self) -> str:
-        """get_stats() in the Prometheus text format (docs/resilience.md lists the metrics)."""
-        from .metrics import prometheus_text
-        return prometheus_text(self.get_stats())
+        """The stats in the Prometheus text format, as /metrics serves them (docs/resilience.md)."""
+        if self._core is None:
+            return ""
+        return str(self._core.metrics_text())
 
     def get_upstream_health(self) -> Dict[str, bool]:
         """{upstream name: healthy}; every upstream is False before start."""

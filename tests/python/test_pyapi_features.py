@@ -35,8 +35,6 @@ def assert_not_available(excinfo, path, words):
      "routes[0].enable_request_transform", "request transforms"),
     (lambda p: p.add_route(ProxyRoute(upstream_name="a", enable_response_transform=True)),
      "routes[0].enable_response_transform", "response transforms"),
-    (lambda p: p.run(transport="http", host="0.0.0.0", port=8000), "run.transport",
-     "over HTTP"),
     (lambda p: create_metadata_transformer("My Proxy"), "create_metadata_transformer",
      "built-in transformers"),
     (lambda p: create_sanitizing_transformer(["password", "secret"]),

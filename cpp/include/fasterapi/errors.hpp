@@ -15,6 +15,7 @@ inline constexpr int kUpstreamTimeout = -32003;      // request_timeout_ms elaps
 inline constexpr int kShuttingDown = -32005;         // the proxy is stopping
 
 // Defined by the MCP 2026-07-28 revision.
+inline constexpr int kHeaderMismatch = -32020;              // Streamable HTTP: headers disagree with the body
 inline constexpr int kMissingCapability = -32021;           // a request needs an undeclared capability
 inline constexpr int kUnsupportedProtocolVersion = -32022;  // data.supported lists ours
 

@@ -10,8 +10,9 @@ bool exempt_from_auth(std::string_view method) {
 SecurityChain::SecurityChain(const SecuritySettings& s)
     : auth_(AuthConfig::from(s)), authz_(AuthzConfig::from(s)), limits_(RateLimitConfig::from(s)) {}
 
-std::optional<Refusal> SecurityChain::admit(boost::json::object& msg, const Clock& clock, policy::PrincipalPtr& out) {
-  auto r = auth_.authenticate(msg, auth_.active() ? clock.wall_ms() : 0, out);
+std::optional<Refusal> SecurityChain::admit(boost::json::object& msg, const Clock& clock, policy::PrincipalPtr& out,
+                                            const std::string* http_authorization) {
+  auto r = auth_.authenticate(msg, auth_.active() ? clock.wall_ms() : 0, out, http_authorization);
   if (r) count(*r);
   return r;
 }

@@ -23,11 +23,16 @@ class SecurityChain {
  public:
   explicit SecurityChain(const SecuritySettings& s);
 
-  std::optional<Refusal> admit(boost::json::object& msg, const Clock& clock, policy::PrincipalPtr& out);
+  // `http_authorization`: on HTTP, the Authorization header ("" if absent), the only place
+  // a credential is taken from there; nullptr on stdio (params._meta, then the environment).
+  std::optional<Refusal> admit(boost::json::object& msg, const Clock& clock, policy::PrincipalPtr& out,
+                               const std::string* http_authorization = nullptr);
   std::optional<Refusal> check_call(const policy::Principal& p, int route, policy::Kind kind, std::string_view name,
                                     bool tool_call, const Clock& clock);
   std::optional<Refusal> check_list(const policy::Principal& p, const Clock& clock);
   bool visible(const policy::Principal& p, int route) const { return authz_.allows(p, route); }
+  bool auth_active() const { return auth_.active(); }
+  void count_missing() { ++missing_; }
 
   std::string set_jwks(std::string_view json_text) { return auth_.set_jwks(json_text); }
   void add_stats(boost::json::object& out) const;

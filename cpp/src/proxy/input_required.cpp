@@ -7,6 +7,7 @@
 #include "protocol/jsonrpc.hpp"
 #include "proxy/proxy.hpp"
 #include "proxy/session.hpp"
+#include "proxy/session_helpers.hpp"
 
 namespace fasterapi::proxy {
 
@@ -73,7 +74,7 @@ void ClientSession::ask_client_for_input(size_t u, std::string tool, json::objec
       self->end_request();
     };
     proxy_.stats().counters["server_requests"]++;
-    reply(protocol::to_line(out));
+    reply(protocol::to_line(out), detail::id_key(id));
   }
 }
 

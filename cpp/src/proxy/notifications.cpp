@@ -10,9 +10,14 @@
 
 namespace fasterapi::proxy {
 
-uint64_t Proxy::progress_register(std::weak_ptr<ClientSession> session, json::value client_token) {
+uint64_t Proxy::progress_register(std::weak_ptr<ClientSession> session, json::value client_token,
+                                  std::string request_key) {
   const uint64_t token = next_progress_++;
-  progress_.emplace(token, ProgressRoute{std::move(session), std::move(client_token)});
+  ProgressRoute route;
+  route.session = std::move(session);
+  route.client_token = std::move(client_token);
+  route.request_key = std::move(request_key);
+  progress_.emplace(token, std::move(route));
   return token;
 }
 
@@ -42,7 +47,7 @@ void Proxy::on_progress(json::object& msg) {
   auto session = route.session.lock();
   if (!session) return;
   *tok = route.client_token;
-  session->notify(protocol::to_line(msg));
+  session->notify(protocol::to_line(msg), route.request_key);
 }
 
 namespace {

@@ -9,6 +9,8 @@
 
 #include "common/log.hpp"
 #include "protocol/jsonrpc.hpp"
+#include "proxy/http_front.hpp"
+#include "proxy/metrics_text.hpp"
 #include "proxy/session.hpp"
 
 namespace fasterapi::proxy {
@@ -75,6 +77,7 @@ void Proxy::start() {
   loop_thread_ = std::thread([this] {
     io_.run();
     // Everything has stopped: drop what is left on this thread, where it lived.
+    http_.reset();
     sessions_.clear();
     upstreams_.clear();
     {
@@ -210,6 +213,7 @@ void Proxy::request_stop() {
 void Proxy::begin_shutdown() {
   shutting_down_ = true;
   log::info("proxy", "shutting down");
+  if (http_) http_->stop_accepting();
   // Stop accepting (sessions refuse new requests now), let calls in flight finish for up
   // to shutdown_drain_ms, then stop the upstreams.
   bool busy = false;
@@ -234,6 +238,7 @@ void Proxy::finish_drain() {
   if (drained_) return;
   drained_ = true;
   if (drain_timer_) drain_timer_->cancel();
+  if (http_) http_->stop();  // open HTTP connections would keep the loop alive
   for (auto& [key, t] : timers_) t->cancel();
   manual_timers_.clear();
   // Upstreams first: their requests still in flight are answered (with an error) to
@@ -275,7 +280,11 @@ bool Proxy::wait(double timeout_s) {
 }
 
 json::object Proxy::stats_snapshot() {
-  return run_on_loop([this] {
+  return run_on_loop([this] { return stats_now(); });
+}
+
+json::object Proxy::stats_now() {
+  {
     json::object o;
     const Stats& s = stats_;
     o["total_requests"] = s.total_requests;
@@ -322,18 +331,36 @@ json::object Proxy::stats_snapshot() {
     }
     o["upstream_state"] = std::move(state);
     return o;
-  });
+  }
 }
 
 std::map<std::string, bool> Proxy::health() {
-  return run_on_loop([this] {
-    std::map<std::string, bool> h;
-    if (upstreams_.empty()) {
-      for (const auto& u : settings_.upstreams) h[u.name] = true;
-      return h;
-    }
-    for (auto& u : upstreams_) h[u->settings().name] = u->healthy();
+  return run_on_loop([this] { return health_now(); });
+}
+
+std::map<std::string, bool> Proxy::health_now() {
+  std::map<std::string, bool> h;
+  if (upstreams_.empty()) {
+    for (const auto& u : settings_.upstreams) h[u.name] = true;
     return h;
+  }
+  for (auto& u : upstreams_) h[u->settings().name] = u->healthy();
+  return h;
+}
+
+std::string Proxy::metrics_text() {
+  return run_on_loop([this] { return metrics_text_now(); });
+}
+
+std::string Proxy::metrics_text_now() { return prometheus_text(stats_now()); }
+
+void Proxy::register_session(std::shared_ptr<ClientSession> session) { sessions_[session->id()] = std::move(session); }
+
+int Proxy::serve_http(const std::string& host, int port, const std::string& path) {
+  start();
+  return run_on_loop([&] {
+    if (!http_) http_ = std::make_unique<HttpFront>(*this, path);
+    return http_->listen(host, port);
   });
 }
 

@@ -25,6 +25,7 @@
 namespace fasterapi::proxy {
 
 class ClientSession;
+class HttpFront;
 
 class Proxy {
  public:
@@ -57,11 +58,21 @@ class Proxy {
   filters::SecurityChain& security() { return security_; }
   const Clock& clock() const { return *clock_; }
   void session_closed(int id);
+  // A session someone else feeds (HTTP): it receives notifications like any other.
+  void register_session(std::shared_ptr<ClientSession> session);
+  // Streamable HTTP on host:port (path /mcp); returns the port. Thread-safe.
+  int serve_http(const std::string& host, int port, const std::string& path);
+  std::string metrics_text();
+  // Loop-thread versions of health() and metrics_text().
+  std::map<std::string, bool> health_now();
+  std::string metrics_text_now();
+  json::object stats_now();
   void request_stop();  // from the loop thread
 
   // Progress tokens: the proxy gives each forwarded request its own token (unique across
   // every request in flight on every connection) and maps progress back to the client's.
-  uint64_t progress_register(std::weak_ptr<ClientSession> session, json::value client_token);
+  uint64_t progress_register(std::weak_ptr<ClientSession> session, json::value client_token,
+                             std::string request_key);
   void progress_release(uint64_t token);
   // Resource subscriptions held upstream, counted across clients: true for the first
   // subscriber (subscribe upstream) and the last to leave (unsubscribe upstream).
@@ -107,9 +118,11 @@ class Proxy {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::unique_ptr<Upstream>> upstreams_;
   std::map<int, std::shared_ptr<ClientSession>> sessions_;
+  std::unique_ptr<HttpFront> http_;
   struct ProgressRoute {
     std::weak_ptr<ClientSession> session;
     json::value client_token;
+    std::string request_key;  // HTTP: the stream it goes on
     double last = -1;
     bool seen = false;
   };

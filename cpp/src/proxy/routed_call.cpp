@@ -220,7 +220,7 @@ void ClientSession::start_call(std::shared_ptr<CallState> call) {
     call->input_copy = std::make_shared<json::object>(call->msg);
   if (json::object* meta = protocol::meta_of(call->msg)) {
     if (auto* tok = meta->if_contains("progressToken"); tok && protocol::valid_id(*tok)) {
-      call->progress_token = proxy_.progress_register(weak_from_this(), *tok);
+      call->progress_token = proxy_.progress_register(weak_from_this(), *tok, call->key);
       *tok = call->progress_token;
     }
   }
@@ -379,7 +379,7 @@ void ClientSession::finish_call(const std::shared_ptr<CallState>& call, Outcome&
       if (call->stateless) detail::mark_complete(r->get_object());
       else detail::unmark_complete(r->get_object());
     }
-    reply(protocol::to_line(*o.response));
+    reply(protocol::to_line(*o.response), call->key, true, error_code(*o.response));
   } else {
     st.record_outcome(false, latency);
     reply_error(call->id, o.code, o.message, std::move(o.data));

@@ -44,7 +44,17 @@ std::string_view capability_for(std::string_view method) {
 ClientSession::ClientSession(Proxy& proxy, int id, int read_fd, int write_fd, bool stop_when_closed)
     : proxy_(proxy), id_(id), read_fd_(read_fd), write_fd_(write_fd), stop_when_closed_(stop_when_closed) {}
 
+ClientSession::ClientSession(Proxy& proxy, int id, std::shared_ptr<ClientOutput> output)
+    : proxy_(proxy), id_(id), read_fd_(-1), write_fd_(-1), stop_when_closed_(false), output_(std::move(output)) {}
+
+void ClientSession::receive(std::string_view line, const std::string* http_method_header) {
+  expected_method_ = http_method_header;
+  on_line(line);
+  expected_method_ = nullptr;
+}
+
 void ClientSession::start() {
+  if (output_) return;  // fed by its owner (HTTP)
   std::weak_ptr<ClientSession> weak = weak_from_this();
   transport::ChannelHandlers h;
   h.on_line = [weak](std::string_view line) {
@@ -69,14 +79,15 @@ void ClientSession::start() {
     log::warn("session", "client " + std::to_string(self->id_) + ": output closed");
     self->close();
   };
-  channel_ = std::make_shared<transport::FdChannel>(proxy_.io(), read_fd_, write_fd_,
-                                                    proxy_.settings().max_message_bytes, std::move(h));
-  channel_->start();
+  auto channel = std::make_shared<transport::FdChannel>(proxy_.io(), read_fd_, write_fd_,
+                                                       proxy_.settings().max_message_bytes, std::move(h));
+  output_ = std::make_shared<FdOutput>(channel);
+  channel->start();
 }
 
-void ClientSession::reply(const std::string& line) {
+void ClientSession::reply(std::string line, std::string_view request_key, bool final, int error_code) {
   if (closed_ || abandoned_) return;
-  if (channel_->queued_bytes() > 2 * proxy_.output_soft_limit()) {
+  if (output_->queued_bytes() > 2 * proxy_.output_soft_limit()) {
     // Even its answers pile up: the client is gone in all but name. End the session
     // rather than hold its backlog (on the next turn: callers may be iterating our state).
     abandoned_ = true;
@@ -85,26 +96,26 @@ void ClientSession::reply(const std::string& line) {
     boost::asio::post(proxy_.io(), [self = shared_from_this()] { self->close(); });
     return;
   }
-  channel_->send(line);
+  output_->send(std::move(line), request_key, final, error_code);
 }
 
-void ClientSession::notify(const std::string& line) {
+void ClientSession::notify(std::string line, std::string_view request_key) {
   // Backpressure: a client that reads too slowly loses notifications (counted) before it
   // can make the proxy's memory grow; answers are never dropped (see reply()).
-  if (!closed_ && channel_->queued_bytes() > proxy_.output_soft_limit()) {
+  if (!closed_ && output_->queued_bytes() > proxy_.output_soft_limit()) {
     proxy_.stats().counters["dropped_notifications"]++;
     return;
   }
-  reply(line);
+  reply(std::move(line), request_key);
 }
 
 void ClientSession::reply_error(const json::value& id, int code, std::string_view message, json::object data) {
-  reply(protocol::error_line(id, code, message, std::move(data)));
+  reply(protocol::error_line(id, code, message, std::move(data)), id_key(id), true, code);
 }
 
 void ClientSession::reply_result(const json::value& id, json::object result, bool stateless) {
   if (stateless) mark_complete(result);
-  reply(protocol::result_line(id, std::move(result)));
+  reply(protocol::result_line(id, std::move(result)), id_key(id), true);
 }
 
 void ClientSession::refuse(const json::value& id, filters::Refusal r) {
@@ -211,11 +222,31 @@ void ClientSession::on_server_request(size_t upstream, std::weak_ptr<UpstreamCon
   server_requests_[ours] = ServerRequest{std::move(conn), request["id"]};
   request["id"] = ours;
   proxy_.stats().counters["server_requests"]++;
-  (void)upstream;
-  reply(protocol::to_line(request));
+  // HTTP: on the stream of the request it is for, when that is clear (one call of this
+  // client in flight on that upstream), else on the session's GET stream.
+  std::string_view related;
+  for (auto& [key, f] : in_flight_) {
+    if (f.call->candidates[f.call->current].upstream != upstream) continue;
+    if (!related.empty()) {
+      related = {};
+      break;
+    }
+    related = key;
+  }
+  reply(protocol::to_line(request), related);
 }
 
 void ClientSession::on_request(json::object& msg, std::string_view method, const json::value& id) {
+  if (http_) output_->request_started(id_key(id));  // this POST carries its answer
+  if (expected_method_ && *expected_method_ != method) {
+    // Streamable HTTP (2026-07-28): the Mcp-Method header must name the body's method.
+    json::object d;
+    d["reason"] = "header_mismatch";
+    d["header"] = "Mcp-Method";
+    d["header_value"] = *expected_method_;
+    d["body_method"] = method;
+    return reply_error(id, errors::kHeaderMismatch, "Mcp-Method header does not match the body", std::move(d));
+  }
   if (method == "initialize") return handle_initialize(id, protocol::params_of(msg));
   json::object* params = protocol::params_of(msg);
   const json::object* meta = protocol::meta_of_params(params);
@@ -262,7 +293,8 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
     return reply_error(id, errors::kInvalidRequest, "Request id is already in use by a request in flight", std::move(d));
   }
   // Every request from here on is authenticated (docs/security.md lists the exempt ones).
-  if (auto r = proxy_.security().admit(msg, proxy_.clock(), principal_)) return refuse(id, std::move(*r));
+  if (auto r = proxy_.security().admit(msg, proxy_.clock(), principal_, http_ ? &http_authorization_ : nullptr))
+    return refuse(id, std::move(*r));
   if (const ListSpec* spec = find_list_spec(method)) return handle_list(*spec, id, params, stateless);
   if (method == "logging/setLevel") return handle_set_level(id, params, stateless);
   if (method == "subscriptions/listen") {
@@ -322,7 +354,8 @@ void ClientSession::handle_initialize(const json::value& id, json::object* param
   info["version"] = proxy_.settings().version;
   result["serverInfo"] = std::move(info);
   initialize_answered_ = true;
-  reply(protocol::result_line(id, std::move(result)));
+  output_->session_established();
+  reply(protocol::result_line(id, std::move(result)), id_key(id), true);
 }
 
 void ClientSession::handle_discover(const json::value& id) {
@@ -405,7 +438,9 @@ void ClientSession::handle_listen(const json::value& id, json::object* params) {
   meta[protocol::kMetaSubscriptionId] = id;
   ack["_meta"] = std::move(meta);
   listens_[id_key(id)] = std::move(l);
-  reply(protocol::notification_line("notifications/subscriptions/acknowledged", std::move(ack)));
+  output_->request_started(id_key(id));
+  const std::string key = id_key(id);
+  reply(protocol::notification_line("notifications/subscriptions/acknowledged", std::move(ack)), key);
 }
 
 void ClientSession::end_listen(const std::string& key, bool send_result) {
@@ -444,7 +479,7 @@ void ClientSession::deliver_list_changed(std::string_view method, policy::Kind k
   if (initialized_) notify(protocol::notification_line(method, {}));
   for (auto& [key, l] : listens_) {
     const bool wanted = kind == policy::Kind::Tool ? l.tools : kind == policy::Kind::Prompt ? l.prompts : l.resources;
-    if (wanted) notify(with_subscription_id(method, nullptr, l.id));
+    if (wanted) notify(with_subscription_id(method, nullptr, l.id), key);
   }
 }
 
@@ -460,7 +495,7 @@ void ClientSession::deliver_resource_updated(const json::object& params, const s
   for (auto& [key, l] : listens_)
     for (auto& [u_uri, u] : l.uris)
       if (u_uri == uri) {
-        notify(with_subscription_id("notifications/resources/updated", &params, l.id));
+        notify(with_subscription_id("notifications/resources/updated", &params, l.id), key);
         break;
       }
 }
@@ -470,10 +505,13 @@ void ClientSession::deliver_log(const json::object& notification, size_t upstrea
   // flight on that upstream asked for this level (a log line names no request, so every
   // such client gets it).
   bool wanted = log_rank_ >= 0 && level_rank >= log_rank_;
-  for (auto it = in_flight_.begin(); !wanted && it != in_flight_.end(); ++it)
+  std::string_view key;
+  for (auto it = in_flight_.begin(); !wanted && it != in_flight_.end(); ++it) {
     wanted = it->second.call->candidates[it->second.call->current].upstream == upstream &&
              it->second.call->log_rank >= 0 && level_rank >= it->second.call->log_rank;
-  if (wanted) notify(protocol::to_line(notification));
+    if (wanted) key = it->first;
+  }
+  if (wanted) notify(protocol::to_line(notification), key);
 }
 
 json::object ClientSession::capabilities() const {
@@ -693,7 +731,8 @@ void ClientSession::close() {
     if (!f.call->ticket.connection.lock() && !abandoned_) {
       json::object d;
       d["reason"] = "shutting_down";
-      channel_->send(protocol::error_line(f.call->id, errors::kShuttingDown, "The proxy is shutting down", std::move(d)));
+      output_->send(protocol::error_line(f.call->id, errors::kShuttingDown, "The proxy is shutting down", std::move(d)),
+                    key, true, errors::kShuttingDown);
     }
     f.call->cancelled = true;
     if (f.call->progress_token) proxy_.progress_release(f.call->progress_token);
@@ -705,8 +744,7 @@ void ClientSession::close() {
     proxy_.update_log_level();
   }
   for (size_t u = 0; u < proxy_.upstream_count(); ++u) proxy_.upstream(u).release_session(id_);
-  channel_->stop_reading();
-  channel_->close_write_when_flushed();
+  output_->finish();
   const bool stop = stop_when_closed_;
   const int id = id_;
   Proxy& proxy = proxy_;

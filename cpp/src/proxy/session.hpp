@@ -14,6 +14,7 @@
 #include "filters/refusal.hpp"
 #include "policy/route_table.hpp"
 #include "policy/token_cache.hpp"
+#include "proxy/client_output.hpp"
 #include "proxy/upstream.hpp"
 #include "transport/fd_channel.hpp"
 
@@ -53,10 +54,23 @@ struct CallState {
 class ClientSession : public std::enable_shared_from_this<ClientSession> {
  public:
   ClientSession(Proxy& proxy, int id, int read_fd, int write_fd, bool stop_when_closed);
+  // A session fed by someone else (HTTP): messages come through receive(), go to `output`.
+  ClientSession(Proxy& proxy, int id, std::shared_ptr<ClientOutput> output);
   void start();
+  // One message from the client (HTTP: a POST body). `http_method_header`: the
+  // Mcp-Method header when there is one, which must name the body's method.
+  void receive(std::string_view line, const std::string* http_method_header = nullptr);
+  // HTTP: the request's Authorization header ("" when absent); the credential then comes
+  // only from there, never from the environment or _meta.
+  void set_http_authorization(std::string value) {
+    http_authorization_ = std::move(value);
+    http_ = true;
+  }
+  bool idle() const { return outstanding_ == 0 && listens_.empty(); }
   // Proxy shutdown: requests still in flight are answered with an error; then close.
   void close();
-  void notify(const std::string& line);
+  // A message that may be dropped when the client reads too slowly (backpressure).
+  void notify(std::string line, std::string_view request_key = {});
   int id() const { return id_; }
   size_t outstanding() const { return outstanding_; }
 
@@ -89,7 +103,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void on_notification(json::object& msg, std::string_view method);
   void on_response(json::object& msg, const json::value& id);
   void on_input_closed();
-  void reply(const std::string& line);
+  void reply(std::string line, std::string_view request_key = {}, bool final = false, int error_code = 0);
   void reply_error(const json::value& id, int code, std::string_view message, json::object data = {});
   void reply_result(const json::value& id, json::object result, bool stateless);
   void refuse(const json::value& id, filters::Refusal r);  // a security stage said no
@@ -126,7 +140,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   int read_fd_;
   int write_fd_;
   bool stop_when_closed_;
-  std::shared_ptr<transport::FdChannel> channel_;
+  std::shared_ptr<ClientOutput> output_;
+  bool http_ = false;
+  std::string http_authorization_;
+  const std::string* expected_method_ = nullptr;  // Mcp-Method while receive() runs
   bool initialize_answered_ = false;
   bool initialized_ = false;
   bool input_closed_ = false;

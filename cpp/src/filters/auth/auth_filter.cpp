@@ -75,7 +75,8 @@ AuthFilter::AuthFilter(AuthConfig config) : config_(std::move(config)), cache_(c
   anonymous_ = std::move(a);
 }
 
-std::optional<Refusal> AuthFilter::authenticate(json::object& msg, int64_t now, PrincipalPtr& out) {
+std::optional<Refusal> AuthFilter::authenticate(json::object& msg, int64_t now, PrincipalPtr& out,
+                                                const std::string* http_authorization) {
   json::object* params = nullptr;
   json::object* meta = nullptr;
   json::value* credential = nullptr;
@@ -89,6 +90,15 @@ std::optional<Refusal> AuthFilter::authenticate(json::object& msg, int64_t now, 
   std::optional<Refusal> result;
   if (!config_.enabled) {
     out = anonymous_;
+  } else if (http_authorization) {
+    // HTTP: the Authorization header or nothing (a _meta credential is ignored and removed,
+    // and the environment's token belongs to stdio only).
+    std::string_view v = *http_authorization;
+    if (v.empty()) result = missing(config_);
+    else if (!starts_with_bearer(v) || v.size() == 7 || v.find(' ', 7) != std::string_view::npos)
+      result = invalid("malformed", "the Authorization header must be \"Bearer <token>\"");
+    else
+      result = check_token(v.substr(7), now, out);
   } else if (credential) {
     std::string_view v = credential->is_string() ? std::string_view(credential->get_string()) : std::string_view();
     if (!starts_with_bearer(v) || v.size() == 7 || v.find(' ', 7) != std::string_view::npos)

@@ -35,7 +35,8 @@ class AuthFilter {
   bool active() const { return config_.enabled; }
 
   // Strips the credential from params._meta in every case (also with auth off).
-  std::optional<Refusal> authenticate(boost::json::object& msg, int64_t now_wall_ms, policy::PrincipalPtr& out);
+  std::optional<Refusal> authenticate(boost::json::object& msg, int64_t now_wall_ms, policy::PrincipalPtr& out,
+                                      const std::string* http_authorization = nullptr);
   // A token alone (the credential without "Bearer "): principal or refusal.
   std::optional<Refusal> check_token(std::string_view token, int64_t now_wall_ms, policy::PrincipalPtr& out);
   // A JWKS refresh (loop thread). "" or why the document was refused (old keys stay).
