@@ -101,7 +101,7 @@ def test_stop_ends_every_upstream_process(start_proxy, mcp_fake):
 
 
 def test_an_upstream_ignoring_sigterm_is_killed_with_its_process_group(start_proxy, mcp_fake):
-    stubborn = mcp_fake("echo", faults=["ignore_sigterm", "stop_reading"])
+    stubborn = mcp_fake("echo", faults=["ignore_sigterm", "stop_reading method=tools/list"])
     proxy, client = start_proxy([upstream_for(stubborn, "s", shutdown_grace_ms=200)],
                                 [ProxyRoute(upstream_name="s")])
     client.request("tools/list")

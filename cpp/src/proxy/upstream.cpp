@@ -364,11 +364,13 @@ void UpstreamConnection::on_initialized(Outcome& o) {
 void UpstreamConnection::become_ready(std::string_view version) {
   state_ = State::Ready;
   log::info("upstream", label() + ": ready (protocol " + std::string(version) + ")");
+  // First what the proxy itself needs (its subscriptions/listen stream, the log level), so
+  // no notification caused by a queued request is missed; then the queued requests.
+  owner_.connection_ready(this);
   auto waiting = std::move(waiting_);
   waiting_.clear();
   for (auto& [id, w] : waiting)
     if (pending_.count(id)) transmit(id, w.msg, w.stamp_capabilities);
-  owner_.connection_ready(this);
 }
 
 void UpstreamConnection::transmit(uint64_t id, json::object& msg, const json::object& stamp_capabilities) {

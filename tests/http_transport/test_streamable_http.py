@@ -1,0 +1,158 @@
+"""Streamable HTTP on the proxy's front (issue 7; MCP_PROXY_OBLIGATIONS: "Streamable HTTP (L)",
+"Streamable HTTP (M)", "Origin", "Authorization (HTTP)")."""
+
+import json
+import socket
+
+import anyio
+import pytest
+from mcp.client.client import Client
+
+from fasterapi.mcp import ProxyRoute
+
+
+def sse_messages(body):
+    return [json.loads(line[len("data: "):]) for line in body.splitlines() if line.startswith("data: ")]
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+def test_the_sdk_client_works_over_http_in_both_modes(http_proxy, mode):
+    proxy, http, fake = http_proxy("echo")
+    progress = []
+
+    async def on_progress(value, total, message):
+        progress.append(value)
+
+    async def scenario():
+        async with Client(http.url, mode=mode, read_timeout_seconds=30) as client:
+            assert client.protocol_version == ("2026-07-28" if mode == "auto" else "2025-11-25")
+            tools = await client.list_tools()
+            assert "echo" in {t.name for t in tools.tools}
+            r = await client.call_tool("echo", {"text": "over http"})
+            assert r.content[0].text == "over http"
+            r = await client.call_tool("slow_count", {"steps": 3, "delay_ms": 1}, progress_callback=on_progress)
+            assert r.content[0].text == "3"
+
+    anyio.run(scenario)
+    assert progress == [1, 2, 3]  # progress travelled on the POST's SSE stream
+
+
+def test_handshake_session_lifecycle(http_proxy):
+    proxy, http, fake = http_proxy("echo")
+    sid = http.initialize()
+    status, h, body = http.post({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                                 "params": {"name": "echo", "arguments": {"text": "a"}}}, Mcp_Session_Id=sid)
+    assert status == 200 and h["content-type"] == "application/json"
+    assert json.loads(body)["result"]["content"][0]["text"] == "a"
+    assert http.request("DELETE", headers={"Mcp-Session-Id": sid})[0] == 204
+    status, _, body = http.post({"jsonrpc": "2.0", "id": 2, "method": "ping"}, Mcp_Session_Id=sid)
+    assert status == 404  # the session ended
+    status, _, _ = http.post({"jsonrpc": "2.0", "id": 3, "method": "ping"}, Mcp_Session_Id="no-such-session")
+    assert status == 404
+
+
+def test_progress_makes_the_answer_an_sse_stream(http_proxy):
+    proxy, http, fake = http_proxy("echo")
+    sid = http.initialize()
+    status, h, body = http.post({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                                 "params": {"name": "slow_count", "arguments": {"steps": 2, "delay_ms": 1},
+                                            "_meta": {"progressToken": "p"}}}, Mcp_Session_Id=sid)
+    assert status == 200 and h["content-type"] == "text/event-stream"
+    msgs = sse_messages(body)
+    assert [m["params"]["progress"] for m in msgs[:-1]] == [1, 2]
+    assert msgs[-1]["id"] == 7 and msgs[-1]["result"]["content"][0]["text"] == "2"
+
+
+def test_stateless_posts_stand_alone_and_check_their_headers(http_proxy):
+    proxy, http, fake = http_proxy("echo")
+    status, h, body = http.stateless("tools/call", {"name": "echo", "arguments": {"text": "m"}})
+    assert status == 200 and "mcp-session-id" not in h
+    assert json.loads(body)["result"]["resultType"] == "complete"
+    status, _, body = http.stateless("tools/call", {"name": "echo", "arguments": {"text": "m"}},
+                                     Mcp_Method="tools/list")
+    assert status == 400 and json.loads(body)["error"]["code"] == -32020
+    status, _, body = http.stateless("tools/frobnicate")
+    assert status == 404 and json.loads(body)["error"]["code"] == -32601
+    status, _, body = http.stateless("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": "2099-01-01"}})
+    assert status == 400 and json.loads(body)["error"]["code"] == -32022
+    assert http.request("GET")[0] == 405 and http.request("DELETE")[0] == 405
+
+
+def test_notifications_get_202_and_bad_requests_4xx(http_proxy):
+    proxy, http, fake = http_proxy("echo")
+    sid = http.initialize()
+    assert http.post({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                      "params": {"requestId": 99}}, Mcp_Session_Id=sid)[0] == 202
+    assert http.request("POST", raw=b"{not json", headers={"Mcp-Session-Id": sid})[0] == 400
+    assert http.request("POST", raw=b"{}", headers={"Content-Type": "text/plain"})[0] == 415
+    assert http.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, MCP_Protocol_Version="1999-01-01")[0] == 400
+    assert http.request("PUT", {})[0] == 405
+    assert http.request("GET", url=http.base + "/elsewhere")[0] == 404
+
+
+def test_a_body_over_the_limit_is_refused_with_413(http_proxy):
+    proxy, http, fake = http_proxy("echo", max_message_bytes=4096)
+    status, _, _ = http.request("POST", raw=b'{"x":"' + b"a" * 10_000 + b'"}')
+    assert status == 413
+
+
+def test_foreign_origins_and_hosts_are_refused(http_proxy):
+    proxy, http, fake = http_proxy("echo")
+    assert http.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, Origin="http://evil.example")[0] == 403
+    assert http.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, Host="evil.example")[0] == 403
+    status, _, _ = http.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, Origin=http.base)
+    assert status == 200
+
+
+def test_the_get_stream_carries_list_changed_and_resumes_after_the_last_event(http_proxy):
+    proxy, http, fake = http_proxy("echo")
+    sid = http.initialize()
+    # list_changed with no GET stream open is kept for resumption; then a GET with
+    # Last-Event-ID 0 is unknown, and one naming no event of ours is refused.
+    http.post({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "touch_tools", "arguments": {}}},
+              Mcp_Session_Id=sid)
+    http.post({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "touch_tools", "arguments": {}}},
+              Mcp_Session_Id=sid)
+    assert http.request("GET", headers={"Mcp-Session-Id": sid, "Last-Event-ID": "999"})[0] == 400
+    with socket.create_connection(("127.0.0.1", int(http.base.rsplit(":", 1)[1])), timeout=10) as s:
+        s.sendall(f"GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                  f"Mcp-Session-Id: {sid}\r\nLast-Event-ID: 1\r\n\r\n".encode())
+        data = b""
+        while b"list_changed" not in data:
+            data += s.recv(4096)
+    text = data.decode()
+    assert "200 OK" in text and "text/event-stream" in text
+    assert "id: 2" in text and "id: 1\n" not in text  # only what came after event 1
+
+
+def test_auth_over_http_401_403_429(http_proxy):
+    def secure(p):
+        p.set_bearer_auth("a-bearer-token-long-enough-0123456789")
+        p.set_rate_limit(max_requests=1, window_ms=60_000, algorithm="fixed_window")
+
+    proxy, http, fake = http_proxy("echo", configure=secure)
+    status, h, body = http.stateless("tools/list")
+    assert status == 401
+    assert h["www-authenticate"].startswith("Bearer resource_metadata=")
+    meta_url = h["www-authenticate"].split('"')[1]
+    status, _, meta = http.request("GET", url=meta_url)
+    assert status == 200 and json.loads(meta)["resource"] == http.url
+    status, h, _ = http.stateless("tools/list", Authorization="Bearer wrong")
+    assert status == 401 and 'error="invalid_token"' in h["www-authenticate"]
+    good = "Bearer a-bearer-token-long-enough-0123456789"
+    assert http.stateless("tools/list", Authorization=good)[0] == 200
+    status, h, body = http.stateless("tools/list", Authorization=good)
+    assert status == 429 and int(h["retry-after"]) >= 1
+    assert json.loads(body)["error"]["code"] == -32013
+    # The client's token never reaches the upstream.
+    assert "a-bearer-token" not in json.dumps(fake.record())
+
+
+def test_health_and_metrics_endpoints(http_proxy):
+    proxy, http, fake = http_proxy("echo")
+    http.stateless("tools/call", {"name": "echo", "arguments": {"text": "m"}})
+    status, _, body = http.request("GET", url=http.base + "/health")
+    assert status == 200 and json.loads(body) == {"status": "ok", "upstreams": {"echo": True}}
+    status, h, body = http.request("GET", url=http.base + "/metrics")
+    assert status == 200 and h["content-type"].startswith("text/plain")
+    assert 'fasterapi_mcp_tool_requests_total{tool="echo"} 1' in body
