@@ -24,8 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve MCP on stdin/stdout from a TOML config")
     serve.add_argument("--config", required=True, help="path to the proxy's TOML file")
-    serve.add_argument("--transport", default="stdio", choices=["stdio"],
-                       help="client transport (only stdio in this version)")
+    serve.add_argument("--transport", choices=["stdio", "http"],
+                       help="client transport (default: [serve] transport in the file, else stdio)")
+    serve.add_argument("--host", help="HTTP: address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="HTTP: port (default 8000)")
     check = commands.add_parser("check-config", help="validate a TOML config and summarise it")
     check.add_argument("config", help="path to the proxy's TOML file")
     return parser
@@ -78,11 +80,18 @@ def _check_config(path: str) -> int:
     return EXIT_OK
 
 
-def _serve(path: str, transport: str) -> int:
+def _serve(path: str, transport: Optional[str], host: Optional[str], port: Optional[int]) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(message)s")
     try:
         proxy = load_config(path)
-        proxy.run(transport=transport)
+        serve = dict(proxy.serve_options)
+        for key, value in (("transport", transport), ("host", host), ("port", port)):
+            if value is not None:
+                serve[key] = value
+        if serve["transport"] == "http":
+            proxy.run(transport="http", host=serve["host"], port=serve["port"])
+        else:
+            proxy.run(transport="stdio")
     except ConfigError as error:
         _report_errors(path, error, sys.stderr)
         return EXIT_CONFIG
@@ -96,7 +105,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check-config":
         return _check_config(args.config)
-    return _serve(args.config, args.transport)
+    return _serve(args.config, args.transport, args.host, args.port)
 
 
 if __name__ == "__main__":

@@ -139,6 +139,8 @@ class MCPProxy:
         self._running = False
         self._manual_clock = False
         self._lock = threading.RLock()
+        # How `fasterapi-mcp serve` serves it (the TOML file's [serve] table).
+        self.serve_options: Dict[str, Any] = {"transport": "stdio", "host": "127.0.0.1", "port": 8000, "path": "/mcp"}
         # What the security setters configured, in the core document's shape
         # (core_config.security_document). Holds secrets: never logged or printed.
         self._security: Dict[str, Any] = {"tool_rate_limits": []}
@@ -447,8 +449,9 @@ class MCPProxy:
             raise ConfigError(_core_config_errors(str(exc))) from None
 
     def _run_http(self, host: str, port: int) -> None:
-        bound = self.serve_http(host, port)
-        print(f"fasterapi-mcp: serving MCP on http://{host}:{bound}/mcp", file=sys.stderr, flush=True)
+        path = self.serve_options.get("path", "/mcp")
+        bound = self.serve_http(host, port, path)
+        print(f"fasterapi-mcp: serving MCP on http://{host}:{bound}{path}", file=sys.stderr, flush=True)
         terminated = threading.Event()
         in_main_thread = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, lambda *_: terminated.set()) if in_main_thread else None

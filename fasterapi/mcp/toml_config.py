@@ -8,6 +8,8 @@
     [rate_limit]          set_rate_limit arguments
     [client_rate_limit]   set_client_rate_limit arguments
     [[tool_rate_limits]]  set_tool_rate_limit arguments
+    [serve]               how `fasterapi-mcp serve` serves clients: transport ("stdio" or
+                          "http"), host, port, path (the CLI's flags override them)
 
 Every problem in the file is reported at once, by field path. Unknown keys are
 errors (typo protection). Relative paths (cwd, a command with a '/', jwks_file)
@@ -47,7 +49,9 @@ _SETTER_TABLES: Dict[str, Tuple[Callable[..., Any], Callable[..., List[FieldErro
 _TOOL_RATE_LIMITS = (MCPProxy.set_tool_rate_limit, check_tool_rate_limit)
 
 TOP_LEVEL_KEYS = ("proxy", "upstreams", "routes", "jwt_auth", "bearer_auth", "rate_limit",
-                  "client_rate_limit", "tool_rate_limits")
+                  "client_rate_limit", "tool_rate_limits", "serve")
+
+SERVE_DEFAULTS: Dict[str, Any] = {"transport": "stdio", "host": "127.0.0.1", "port": 8000, "path": "/mcp"}
 
 
 def _signature_keys(method: Callable[..., Any]) -> Dict[str, Any]:
@@ -133,6 +137,19 @@ def proxy_from_dict(data: Dict[str, Any], base_dir: str = ".") -> MCPProxy:
         if key not in TOP_LEVEL_KEYS:
             errors.append(_unknown_key("", key, dict.fromkeys(TOP_LEVEL_KEYS)))
 
+    serve = dict(SERVE_DEFAULTS)
+    if "serve" in data:
+        read = _read_table(data["serve"], "serve", SERVE_DEFAULTS, errors)
+        if read is not None:
+            serve.update(read[0])
+            if serve["transport"] not in ("stdio", "http"):
+                errors.append(("serve.transport", f"must be 'stdio' or 'http', got {serve['transport']!r}"))
+            if not isinstance(serve["port"], int) or isinstance(serve["port"], bool) or not 0 <= serve["port"] <= 65535:
+                errors.append(("serve.port", f"must be an integer from 0 to 65535, got {serve['port']!r}"))
+            for key in ("host", "path"):
+                if not isinstance(serve[key], str) or not serve[key]:
+                    errors.append((f"serve.{key}", f"must be a non-empty string, got {serve[key]!r}"))
+
     options = dict(PROXY_DEFAULTS)
     if "proxy" in data:
         read = _read_table(data["proxy"], "proxy", PROXY_DEFAULTS, errors)
@@ -203,6 +220,7 @@ def proxy_from_dict(data: Dict[str, Any], base_dir: str = ".") -> MCPProxy:
         proxy.add_route(route)
     for method, values in calls:
         method(proxy, **values)  # also loads key material in the core: a bad key fails here
+    proxy.serve_options = serve
     return proxy
 
 

@@ -100,11 +100,19 @@ def test_serve_with_a_bad_config_exits_2_and_writes_nothing_to_stdout(tmp_path):
     assert "routes[0].upstream_name: no upstream named 'maths'" in result.stderr
 
 
-def test_serve_only_offers_stdio(capsys):
+def test_serve_offers_stdio_and_http_only(capsys):
     with pytest.raises(SystemExit) as excinfo:
-        cli.main(["serve", "--config", str(EXAMPLE), "--transport", "http"])
+        cli.main(["serve", "--config", str(EXAMPLE), "--transport", "websocket"])
     assert excinfo.value.code == 2
-    assert "invalid choice: 'http'" in capsys.readouterr().err
+    assert "invalid choice: 'websocket'" in capsys.readouterr().err
+
+
+def test_a_bad_serve_table_names_its_fields(tmp_path, capsys):
+    path = tmp_path / "p.toml"
+    path.write_text(EXAMPLE.read_text() + '\n[serve]\ntransport = "carrier-pigeon"\nport = 70000\nhots = "x"\n')
+    assert cli.main(["check-config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "serve.transport" in err and "serve.port" in err and "serve.hots" in err
 
 
 def test_serve_runs_the_file_over_stdio(fake_core, capsys):
