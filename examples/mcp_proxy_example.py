@@ -48,17 +48,21 @@ def mint_token(sub: str, scopes: list, lifetime_s: int = 3600) -> str:
     return f"{header}.{claims}.{b64(signature)}"
 
 
-def fake_server(profile: str) -> UpstreamConfig:
+def fake_server(profile: str, name: str = "", faults: tuple = ()) -> UpstreamConfig:
+    args = ["-m", "mcp_fakes", "--profile", profile]
+    for fault in faults:  # a fake that misbehaves on purpose (fakes/README.md)
+        args += ["--fault", fault]
     return UpstreamConfig(
-        name=f"{profile}-server",
+        name=name or f"{profile}-server",
         transport_type="stdio",
         command=sys.executable,
-        args=["-m", "mcp_fakes", "--profile", profile],
+        args=args,
         max_connections=4,
         request_timeout_ms=10_000,
-        # Not built yet (they default to on and would only be reported as inactive).
-        enable_health_check=False,
-        max_retries=0,
+        enable_health_check=True,
+        health_check_interval_ms=30_000,
+        max_retries=2,
+        retry_delay_ms=100,
     )
 
 
@@ -69,14 +73,21 @@ def build_proxy() -> MCPProxy:
         enable_auth=True,
         enable_rate_limiting=True,
         enable_authorization=True,
-        circuit_breaker_enabled=False,  # arrives with the Resilience issue
-        failover_enabled=False,
+        circuit_breaker_enabled=True,
+        circuit_breaker_threshold=2,
+        failover_enabled=True,
     )
-    for profile in ("math", "data", "admin"):
+    # math-server crashes on every math_multiply (a fault of the fake); math-backup serves too.
+    proxy.add_upstream(fake_server("math", faults=("crash tool=math_multiply",)))
+    proxy.add_upstream(fake_server("math", name="math-backup"))
+    for profile in ("data", "admin"):
         proxy.add_upstream(fake_server(profile))
 
-    # Routes are tried in order; the first match wins.
-    proxy.add_route(ProxyRoute(upstream_name="math-server", tool_pattern="math_*"))
+    # Routes are tried in order; the first match wins, and failover tries the next match.
+    # The math tools are annotated readOnlyHint: trusting that, a call lost in a crash may be
+    # sent again elsewhere (docs/resilience.md).
+    proxy.add_route(ProxyRoute(upstream_name="math-server", tool_pattern="math_*", trust_annotations=True))
+    proxy.add_route(ProxyRoute(upstream_name="math-backup", tool_pattern="math_*", trust_annotations=True))
     proxy.add_route(ProxyRoute(upstream_name="math-server", tool_pattern="calculate"))
     proxy.add_route(ProxyRoute(upstream_name="data-server", tool_pattern="data_*",
                                resource_pattern="data://*", prompt_pattern="data_*",
@@ -167,6 +178,15 @@ def demo() -> None:
         answer = client.request("tools/call", {"name": "weather_now", "arguments": {}})
         show("weather_now (no route)", answer["error"])
 
+        print("\n== circuit breaker and failover")
+        answer = client.request("tools/call", {"name": "math_multiply", "arguments": {"a": 6, "b": 7}})
+        show("math_multiply(6, 7): math-server crashed, the call failed over to math-backup",
+             answer["result"]["content"][0]["text"])
+        answer = client.request("tools/call", {"name": "math_add", "arguments": {"a": 1, "b": 2}})
+        show("math_add(1, 2): math-server is unhealthy now, so math-backup answers",
+             answer["result"]["content"][0]["text"])
+        show("upstream state", proxy.get_stats().extra["upstream_state"])
+
         print("\n== security")
         answer = client.request("tools/call", {"name": "math_add", "arguments": {"a": 1, "b": 1}},
                                 token=None)
@@ -202,10 +222,16 @@ def demo() -> None:
               f"{stats.extra['auth_invalid_credentials']} invalid, "
               f"{stats.extra['authz_denied']} for scope, {stats.extra['rate_limited']} rate limited")
 
+        print(f"Failovers: {stats.extra['failovers']}, retries: {stats.retried_requests}")
+
         health = proxy.get_upstream_health()
         print("\n== health")
         for upstream, healthy in health.items():
             print(f"  {upstream}: {'healthy' if healthy else 'UNHEALTHY'}")
+
+        metrics = proxy.prometheus_metrics().splitlines()
+        show("metrics (Prometheus text, also served at /metrics over HTTP; a few lines)",
+             "\n".join(line for line in metrics if line.startswith("fasterapi_mcp_upstream_circuit_state")))
 
     print("\n== not built yet (the API says so instead of ignoring them)")
     later = build_proxy()
