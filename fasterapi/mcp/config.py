@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
+from urllib.parse import urlsplit
 
 from .availability import unavailable
 from .checks import NAME_PREFIX_RE, Checker
@@ -137,6 +138,10 @@ def check_upstream(u: Any, path: str) -> List[FieldError]:
             c.add(f"{path}.command", "stdio upstreams need a command")
         if u.transport_type in ("http", "websocket") and u.url == "":
             c.add(f"{path}.url", f"{u.transport_type} upstreams need a url")
+        elif u.transport_type == "http" and isinstance(u.url, str):
+            parts = urlsplit(u.url)
+            if parts.scheme != "http" or not parts.hostname:
+                c.add(f"{path}.url", f"must be http://host[:port]/path (https needs TLS, not built yet), got {u.url!r}")
     return c.errors
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 from typing import Any, Dict, Optional, Sequence
 
 from .config import ProxyRoute, UpstreamConfig
@@ -26,7 +27,18 @@ def upstream_document(u: UpstreamConfig) -> Dict[str, Any]:
         "health_check_interval_ms": u.health_check_interval_ms,
         "max_retries": u.max_retries,
         "retry_delay_ms": u.retry_delay_ms,
+        **_http_target(u),
     }
+
+
+def _http_target(u: UpstreamConfig) -> Dict[str, Any]:
+    """An HTTP upstream's URL, split here (urllib) so the core parses no URLs; and the
+    proxy's own credential for it."""
+    if u.transport_type != "http":
+        return {}
+    parts = urlsplit(u.url)
+    return {"url": u.url, "http_host": parts.hostname or "", "http_port": parts.port or 80,
+            "http_path": parts.path or "/", "auth_token": u.auth_token}
 
 
 def route_document(r: ProxyRoute) -> Dict[str, Any]:

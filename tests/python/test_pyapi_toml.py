@@ -235,15 +235,15 @@ def test_setter_tables_with_bad_fields(tmp_path):
         "rate_limit.algorithm", "tool_rate_limits[0].tool_name"]
 
 
-def test_http_upstream_and_caching_are_reported_unavailable(tmp_path):
+def test_websocket_upstream_and_caching_are_reported_unavailable(tmp_path):
     excinfo = load_errors(tmp_path, """
         [proxy]
         enable_caching = true
 
         [[upstreams]]
         name = "remote"
-        transport_type = "http"
-        url = "http://localhost:8000"
+        transport_type = "websocket"
+        url = "ws://localhost:8000"
 
         [[routes]]
         upstream_name = "remote"

@@ -134,11 +134,17 @@ ProxySettings parse_settings(std::string_view json_text) {
       f.positive("health_check_interval_ms", u.health_check_interval_ms);
       f.non_negative("max_retries", u.max_retries);
       f.non_negative("retry_delay_ms", u.retry_delay_ms);
+      f.str("url", u.url);
+      f.str("http_host", u.http_host);
+      f.positive("http_port", u.http_port);
+      f.str("http_path", u.http_path);
+      f.str("auth_token", u.auth_token);
       if (u.name.empty()) f.fail("name", "must not be empty");
       if (!names.insert(u.name).second) f.fail("name", "duplicate upstream name '" + u.name + "'");
-      if (u.transport_type != "stdio")
-        f.fail("transport_type", "'" + u.transport_type + "' is not available in the core yet (stdio only)");
-      if (u.command.empty()) f.fail("command", "must not be empty for a stdio upstream");
+      if (u.transport_type != "stdio" && u.transport_type != "http")
+        f.fail("transport_type", "'" + u.transport_type + "' is not available in the core yet (stdio, http)");
+      if (u.transport_type == "stdio" && u.command.empty()) f.fail("command", "must not be empty for a stdio upstream");
+      if (u.transport_type == "http" && u.http_host.empty()) f.fail("url", "must name a host for an http upstream");
       if (!valid_prefix(u.name_prefix)) f.fail("name_prefix", "may only hold A-Z a-z 0-9 _ - .");
       s.upstreams.push_back(std::move(u));
     }

@@ -35,6 +35,13 @@ struct UpstreamSettings {
   int64_t health_check_interval_ms = 30000;
   int max_retries = 3;
   int64_t retry_delay_ms = 1000;
+  // transport_type "http": the Streamable HTTP endpoint (split by the Python side) and the
+  // proxy's own credential for it (never a client's).
+  std::string url;
+  std::string http_host;
+  int http_port = 80;
+  std::string http_path = "/";
+  std::string auth_token;
 };
 
 struct RouteSettings {

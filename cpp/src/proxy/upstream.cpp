@@ -60,6 +60,7 @@ std::string UpstreamConnection::label() const {
 }
 
 void UpstreamConnection::open() {
+  if (is_http()) return open_http();
   const auto& s = owner_.settings();
   transport::SpawnSpec spec{s.command, s.args, s.env, s.cwd};
   std::string error;
@@ -119,7 +120,10 @@ void UpstreamConnection::open() {
   state_ = State::Initializing;
   connect_deadline_ms_ = owner_.clock().now_ms() + s.connect_timeout_ms;
   switch (owner_.era()) {
-    case Era::Stateless: become_ready(protocol::kLatestStatelessVersion); return;
+    case Era::Stateless:
+      http_version_ = std::string(protocol::kLatestStatelessVersion);
+      become_ready(protocol::kLatestStatelessVersion);
+      return;
     case Era::Handshake: send_initialize(); return;
     case Era::Unknown: send_discover(); return;
   }
@@ -154,6 +158,7 @@ void UpstreamConnection::on_discovered(Outcome& o) {
     if (auto* versions = result->get_object().if_contains("supportedVersions"); versions && versions->is_array()) {
       for (auto& v : versions->get_array()) {
         if (v.is_string() && protocol::is_stateless_version(v.get_string())) {
+          http_version_ = std::string(v.get_string());
           owner_.set_era(Era::Stateless);
           become_ready(v.get_string());
           return;
@@ -164,6 +169,8 @@ void UpstreamConnection::on_discovered(Outcome& o) {
   owner_.set_era(Era::Handshake);
   send_initialize();
 }
+
+// Where the protocol version a Streamable HTTP upstream expects in its header is learnt.
 
 void UpstreamConnection::send_initialize() {
   json::object params;
@@ -183,6 +190,7 @@ void UpstreamConnection::send_initialize() {
 }
 
 void UpstreamConnection::write(std::string line) {
+  if (http_) return http_write(std::move(line));
   if (io_) io_->send(std::move(line));
 }
 
@@ -357,6 +365,7 @@ void UpstreamConnection::on_initialized(Outcome& o) {
     shutdown();
     return;
   }
+  http_version_ = std::string(version);
   write(protocol::notification_line("notifications/initialized", {}));
   become_ready(version);
 }
@@ -364,6 +373,7 @@ void UpstreamConnection::on_initialized(Outcome& o) {
 void UpstreamConnection::become_ready(std::string_view version) {
   state_ = State::Ready;
   log::info("upstream", label() + ": ready (protocol " + std::string(version) + ")");
+  if (http_ && owner_.era() == Era::Handshake) http_open_get_stream();
   // First what the proxy itself needs (its subscriptions/listen stream, the log level), so
   // no notification caused by a queued request is missed; then the queued requests.
   owner_.connection_ready(this);
@@ -574,6 +584,21 @@ void UpstreamConnection::fail(int code, const std::string& message, json::object
 
 void UpstreamConnection::shutdown() {
   if (state_ == State::Closing || state_ == State::Closed) return;
+  if (http_) {
+    // No process to stop: answer what is pending, drop the connections.
+    state_ = State::Closing;
+    json::object d;
+    d["upstream"] = owner_.settings().name;
+    d["reason"] = "shutting_down";
+    if (!pending_.empty())
+      fail(errors::kShuttingDown, "The proxy is closing the connection to upstream '" + owner_.settings().name + "'",
+           std::move(d));
+    http_->close();
+    state_ = State::Closed;
+    timer_.cancel();
+    owner_.connection_closed(this);
+    return;
+  }
   const bool was_running = child_.pid > 0;
   state_ = State::Closing;
   if (!pending_.empty()) {
@@ -702,7 +727,9 @@ std::shared_ptr<UpstreamConnection> Upstream::pick() {
   }
   const size_t live = std::count_if(pool_.begin(), pool_.end(),
                                     [](auto& c) { return c->usable() && c->session() == 0; });
-  if (!best || (best->in_flight() >= kSpawnWhenBusy && live < static_cast<size_t>(settings_.max_connections))) {
+  // An HTTP upstream is one MCP session; its client pools the TCP connections.
+  const size_t max_live = settings_.transport_type == "http" ? 1 : static_cast<size_t>(settings_.max_connections);
+  if (!best || (best->in_flight() >= kSpawnWhenBusy && live < max_live)) {
     if (!best && clock_.now_ms() < next_spawn_ms_) return nullptr;  // backing off after crashes
     started_ = true;
     auto conn = std::make_shared<UpstreamConnection>(*this, next_serial_++, 0, json::object());

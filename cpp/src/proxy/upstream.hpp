@@ -19,6 +19,7 @@
 #include "proxy/settings.hpp"
 #include "transport/child_process.hpp"
 #include "transport/fd_channel.hpp"
+#include "transport/http_client.hpp"
 
 namespace fasterapi::proxy {
 
@@ -122,6 +123,13 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   void become_ready(std::string_view version);
   void transmit(uint64_t id, json::object& msg, const json::object& stamp_capabilities);
   void broken(int code, const std::string& message, json::object data);
+  // transport_type "http" (upstream_http.cpp): each message is a POST; answers come back as
+  // JSON or SSE; Mcp-Session-Id and the protocol version header follow the handshake.
+  bool is_http() const;
+  void open_http();
+  void http_write(std::string line);
+  void http_open_get_stream();
+  void http_failed(uint64_t id, int status, const std::string& error, bool connected);
   void on_upstream_request(json::object& msg, std::string_view method);
   void fail(int code, const std::string& message, json::object data);
   void on_stdout_closed();
@@ -161,6 +169,9 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   json::object last_error_data_;
   int exit_code_ = -1;
   int exit_signal_ = 0;
+  std::shared_ptr<transport::HttpClient> http_;
+  std::string http_session_;
+  std::string http_version_;
 };
 
 struct Ticket {
