@@ -69,6 +69,10 @@ def prometheus_text(stats: ProxyStats) -> str:
              [({"client": k}, v) for k, v in sorted(clients.items())])
     active = extra.pop("active_sessions", 0)
     w.metric("active_sessions", "gauge", "Client sessions open now.", [({}, active)])
+    for key, help_text in (("cache_entries", "Entries in the response cache."),
+                           ("cache_bytes", "Bytes (keys and values) in the response cache.")):
+        if key in extra:
+            w.metric(key, "gauge", help_text, [({}, extra.pop(key))])
     for key in ("total_latency_us", "min_latency_us", "max_latency_us"):
         extra.pop(key, None)
     for key, value in sorted(extra.items()):
