@@ -4,6 +4,7 @@
 
 #include "common/log.hpp"
 #include "fasterapi/errors.hpp"
+#include "filters/transform/builtins.hpp"
 #include "filters/transform/transform_filter.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/meta.hpp"
@@ -75,7 +76,8 @@ bool is_public(const json::object& result) {
 
 policy::CacheCaller caller(const policy::Principal& p) { return {p.id, &p.scopes}; }
 
-void fill_failure(Outcome& o, tf::Direction d, const tf::Failure& f, std::string_view method, std::string_view name) {
+void fill_failure(Outcome& o, tf::Direction d, const tf::Failure& f, std::string_view method, std::string_view name,
+                  const std::vector<std::string>& redacted) {
   o.response = nullptr;
   o.code = errors::kTransformerFailed;
   o.message = std::string(tf::direction_name(d)) + " transformer '" + f.transformer + "' failed";
@@ -84,7 +86,8 @@ void fill_failure(Outcome& o, tf::Direction d, const tf::Failure& f, std::string
   o.data["reason"] = f.reason;
   o.data["transformer"] = f.transformer;
   o.data["stage"] = tf::direction_name(d);
-  o.data["detail"] = f.detail;
+  // An exception's text may quote the data it choked on: the sanitizer's keys apply.
+  o.data["detail"] = tf::redact_text(f.detail, redacted);
   o.data["method"] = method;
   if (!name.empty()) o.data["name"] = name;
   // Request: nothing was sent. Response: the upstream answered; its answer is withheld.
@@ -168,7 +171,7 @@ bool transform_before_send(Proxy& proxy, const policy::PrincipalPtr& principal, 
     if (!stage.run(tf::Direction::Request, ctx, call.msg, fail)) {
       stage.transformer_errors++;
       log_failure(tf::Direction::Request, fail, call, *f);
-      fill_failure(early, tf::Direction::Request, fail, call.method, f->name);
+      fill_failure(early, tf::Direction::Request, fail, call.method, f->name, stage.redacted_keys());
       return true;
     }
     call.msg["jsonrpc"] = "2.0";
@@ -245,7 +248,7 @@ void transform_after_answer(Proxy& proxy, CallState& call, Outcome& o) {
   }
   stage.transformer_errors++;
   log_failure(tf::Direction::Response, fail, call, f);
-  fill_failure(o, tf::Direction::Response, fail, call.method, f.name);
+  fill_failure(o, tf::Direction::Response, fail, call.method, f.name, stage.redacted_keys());
   o.data["upstream"] = ctx.upstream;
 }
 

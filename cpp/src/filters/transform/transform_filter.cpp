@@ -85,6 +85,7 @@ TransformStage::TransformStage(const TransformSettings& s)
       response_(s.response),
       cache_(policy::CacheLimits{s.cache.max_entries, s.cache.max_bytes}) {
   active_ = s.cache.enabled || !s.request.empty() || !s.response.empty();
+  redacted_ = s.redacted_keys();
 }
 
 void TransformStage::bind_external(Direction d, const std::string& name, ExternalFn fn) {

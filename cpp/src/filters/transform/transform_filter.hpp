@@ -118,6 +118,7 @@ class TransformStage {
 
   policy::ResponseCache& cache() { return cache_; }
   const TransformSettings& settings() const { return settings_; }
+  const std::vector<std::string>& redacted_keys() const { return redacted_; }
   void add_stats(json::object& out) const;
   uint64_t transformer_errors = 0;
   uint64_t cache_stores = 0;
@@ -131,6 +132,7 @@ class TransformStage {
   policy::ResponseCache cache_;
   bool active_ = false;
   uint64_t next_request_ = 1;
+  std::vector<std::string> redacted_;
 };
 
 }  // namespace fasterapi::filters::transform
