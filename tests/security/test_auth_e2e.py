@@ -162,7 +162,7 @@ def test_no_token_or_secret_in_errors_or_logs(secure_proxy, mcp_fake, capfd):
         answers = [client.call("math_add", {"a": 1, "b": 2}, token=t) for t in (good, expired, forged)]
         proxy.stop()
     err = capfd.readouterr().err
-    assert "client alice" in err  # the request log names the principal
+    assert '"client":"alice"' in err  # the request log names the principal
     for secret in (good, expired, forged, SECRET, good.split(".")[2]):
         assert secret not in err
         assert secret not in json.dumps(answers)
