@@ -17,11 +17,12 @@ from support.proxy_helpers import connect  # noqa: E402
 
 @pytest.fixture
 def start_proxy():
-    """start_proxy(upstreams, routes, **MCPProxy options) -> (proxy, initialized client)."""
+    """start_proxy(upstreams, routes, configure=None, **MCPProxy options) -> (proxy,
+    initialized client). `configure(proxy)` runs before start (transformers, auth, ...)."""
     running: List[Tuple[MCPProxy, List[LineClient]]] = []
 
     def start(upstreams: Iterable[UpstreamConfig], routes: Iterable[ProxyRoute],
-              initialize: bool = True, manual_clock: bool = False, **options):
+              initialize: bool = True, manual_clock: bool = False, configure=None, **options):
         proxy = MCPProxy(**options)
         if manual_clock:
             proxy.use_manual_clock()
@@ -29,6 +30,8 @@ def start_proxy():
             proxy.add_upstream(u)
         for r in routes:
             proxy.add_route(r)
+        if configure:
+            configure(proxy)
         proxy.start()
         client = connect(proxy)
         running.append((proxy, [client]))

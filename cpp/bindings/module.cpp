@@ -15,7 +15,8 @@ namespace py = pybind11;
 namespace json = boost::json;
 using fasterapi::proxy::Proxy;
 
-void bind_security(py::module_& m);  // bind_security.cpp
+void bind_security(py::module_& m);   // bind_security.cpp
+void bind_transform(py::module_& m);  // bind_transform.cpp
 
 namespace {
 
@@ -41,6 +42,16 @@ py::object to_python(const json::value& v) {
   return py::none();
 }
 
+// Dropping a proxy stops it and joins its loop thread, which may be waiting for the GIL
+// to run a Python transformer: the GIL is released while the core goes away.
+struct DeleteWithoutGil {
+  void operator()(Proxy* p) const {
+    py::gil_scoped_release release;
+    delete p;
+  }
+};
+using ProxyHolder = std::unique_ptr<Proxy, DeleteWithoutGil>;
+
 class PyFramer {
  public:
   explicit PyFramer(size_t max) : framer_(max) {}
@@ -64,9 +75,9 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = "0.1.0";
   py::register_exception<fasterapi::proxy::ConfigError>(m, "ConfigError", PyExc_ValueError);
 
-  py::class_<Proxy>(m, "Proxy")
+  py::class_<Proxy, ProxyHolder>(m, "Proxy")
       .def(py::init([](const std::string& config_json) {
-             return std::make_unique<Proxy>(fasterapi::proxy::parse_settings(config_json));
+             return ProxyHolder(new Proxy(fasterapi::proxy::parse_settings(config_json)));
            }),
            py::arg("config_json"))
       .def("start", &Proxy::start, py::call_guard<py::gil_scoped_release>())
@@ -137,4 +148,5 @@ PYBIND11_MODULE(_core, m) {
       .def("retry_after_ms", &CircuitBreaker::retry_after_ms, py::arg("now_ms"));
 
   bind_security(m);
+  bind_transform(m);
 }

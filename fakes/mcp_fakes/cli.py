@@ -20,6 +20,16 @@ def positive_int(text):
     return value
 
 
+def non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 0")
+    return value
+
+
 def parser():
     p = argparse.ArgumentParser(prog="mcp-fake", description="A fake MCP server that misbehaves on purpose.")
     p.add_argument("--profile", default="echo", choices=sorted(profiles.PROFILES), help="what to serve (default echo)")
@@ -33,6 +43,10 @@ def parser():
     p.add_argument("--tools-count", type=positive_int, default=100, help="tools in profile 'many' (default 100)")
     p.add_argument("--server-name", help="serverInfo.name (default mcp-fake-PROFILE)")
     p.add_argument("--name-suffix", default="", help="appended to serverInfo.name")
+    p.add_argument("--cache-ttl-ms", type=non_negative_int, default=0,
+                   help="ttlMs on cacheable results in the stateless era (default 0: immediately stale)")
+    p.add_argument("--cache-scope", default="public", choices=["public", "private"],
+                   help="cacheScope on cacheable results in the stateless era (default public)")
     p.add_argument("--seed", type=int, default=0, help="seed for every random draw of the faults (default 0)")
     p.add_argument("--fault", action="append", default=[], metavar="SPEC",
                    help="arm a fault, e.g. 'error_rate p=0.2' (repeatable; see README)")
@@ -47,7 +61,8 @@ def build_server(args):
     for spec in args.fault:
         faults.add(spec)
     name = (args.server_name or f"mcp-fake-{catalog.name}") + args.name_suffix
-    return FakeServer(catalog, faults, Recorder(args.record), page_size=args.page_size, server_name=name)
+    return FakeServer(catalog, faults, Recorder(args.record), page_size=args.page_size, server_name=name,
+                      cache_ttl_ms=args.cache_ttl_ms, cache_scope=args.cache_scope)
 
 
 def announce(args):

@@ -125,8 +125,12 @@ class Listener:
 
 
 class FakeServer:
-    def __init__(self, catalog, faults, recorder, page_size=50, server_name=None, server_version=SERVER_VERSION):
+    def __init__(self, catalog, faults, recorder, page_size=50, server_name=None, server_version=SERVER_VERSION,
+                 cache_ttl_ms=0, cache_scope="public"):
         self.catalog = catalog
+        # Caching hints on cacheable results in the stateless era (--cache-ttl-ms, --cache-scope).
+        self.cache_ttl_ms = cache_ttl_ms
+        self.cache_scope = cache_scope
         self.faults = faults
         self.recorder = recorder
         self.page_size = page_size
@@ -321,8 +325,8 @@ class FakeServer:
                 result = dict(result)
                 result.setdefault("resultType", "complete")
                 if exchange.method in CACHEABLE:
-                    result.setdefault("ttlMs", 0)
-                    result.setdefault("cacheScope", "public")
+                    result.setdefault("ttlMs", self.cache_ttl_ms)
+                    result.setdefault("cacheScope", self.cache_scope)
             return result_response(exchange.id, result)
         except RpcError as error:
             return error_response(exchange.id, error.code, error.message, error.data)

@@ -4,7 +4,7 @@ The Python layer validates the user's configuration, then hands the core one
 JSON document (see docs/core_config.md). Every blocking call releases the GIL.
 """
 
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 __version__: str
 
@@ -38,6 +38,9 @@ class Proxy:
         """Moves the manual clock (monotonic and wall readings) and runs due timers."""
     def set_wall_clock_ms(self, ms: int) -> None:
         """Manual clock: the wall time (ms since the epoch) JWT claims are checked against."""
+    def bind_transformer(self, direction: str, name: str, fn: Callable[[dict, str], str]) -> None:
+        """Before start(): the Python function for the chain entry `name` (type "python")
+        of the "request" or "response" chain. Raises ConfigError when there is none."""
     def set_jwks(self, jwks_json: str) -> str:
         """Replaces the JWT key set (a JWKS fetched by Python); clears the token cache.
         Returns "" or why the document was refused (the old keys then stay)."""
@@ -96,3 +99,34 @@ class CircuitBreaker:
     def on_failure(self, now_ms: int) -> None: ...
     def state(self, now_ms: int) -> str: ...
     def retry_after_ms(self, now_ms: int) -> int: ...
+
+def run_builtin_transformer(spec_json: str, ctx: Dict[str, Any], data: str) -> str:
+    """Runs one built-in transformer ({"name", "type", ...} as in the core document) on a
+    JSON message, with ctx's request_id / client_id."""
+
+def redact_text(keys: List[str], text: str) -> str:
+    """The log redaction of the sanitizing transformer, for tests."""
+
+def cache_request_key(method: str, params_json: str,
+                      credential_meta_key: str = "dev.fasterapi/authorization") -> Optional[str]:
+    """The request part of a response-cache key; None when the request must not be cached."""
+
+class ResponseCache:
+    """The response cache's policy (policy/response_cache.hpp), for model tests."""
+    def __init__(self, max_entries: int, max_bytes: int) -> None: ...
+    def find(self, request: str, principal: str, scopes: List[str],
+             now_ms: int) -> Optional[Tuple[str, int, str]]:
+        """(value, remaining_ms, scope) or None."""
+    def store(self, request: str, principal: str, scopes: List[str], scope: str, value: str,
+              ttl_ms: int, kind: int, uri: str, now_ms: int) -> bool: ...
+    def invalidate_kind(self, kind: int) -> int: ...
+    def invalidate_uri(self, uri: str) -> int: ...
+    def __len__(self) -> int: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def evictions(self) -> int: ...
+    def keys(self) -> List[str]:
+        """Most recently used first."""
+    @staticmethod
+    def key_for(request: str, principal: str, scopes: List[str], scope: str) -> str: ...

@@ -22,13 +22,7 @@ from .errors import FieldError
 logger = logging.getLogger("fasterapi.mcp")
 
 NOT_AVAILABLE: Dict[str, str] = {
-    "request_transformer": "request transformers (add_request_transformer)",
-    "response_transformer": "response transformers (add_response_transformer)",
-    "transformer_factory": "built-in transformers (create_*_transformer)",
-    "caching": "response caching (enable_caching=True)",
     "upstream_transport:websocket": "WebSocket upstreams (transport_type='websocket')",
-    "route:enable_request_transform": "request transforms (ProxyRoute.enable_request_transform)",
-    "route:enable_response_transform": "response transforms (ProxyRoute.enable_response_transform)",
 }
 
 

@@ -75,6 +75,8 @@ PROXY_DEFAULTS: Dict[str, Any] = {
     "circuit_breaker_half_open_max_calls": 1,
     "circuit_breaker_half_open_max_ms": 30000,
     "shutdown_drain_ms": 5000,
+    "cache_max_entries": 10000,
+    "cache_max_bytes": 64 * 1024 * 1024,
 }
 
 # Smaller than this and an initialize result cannot fit.
@@ -90,6 +92,8 @@ def check_proxy_options(opts: Dict[str, Any], prefix: str = "proxy") -> List[Fie
                  "failover_enabled", "circuit_breaker_enabled"):
         c.boolean(f"{prefix}.{flag}", opts[flag])
     c.integer(f"{prefix}.cache_ttl_ms", opts["cache_ttl_ms"])
+    c.integer(f"{prefix}.cache_max_entries", opts["cache_max_entries"])
+    c.integer(f"{prefix}.cache_max_bytes", opts["cache_max_bytes"])
     c.integer(f"{prefix}.circuit_breaker_threshold", opts["circuit_breaker_threshold"])
     c.integer(f"{prefix}.circuit_breaker_open_ms", opts["circuit_breaker_open_ms"])
     c.integer(f"{prefix}.circuit_breaker_half_open_max_calls", opts["circuit_breaker_half_open_max_calls"])
@@ -101,8 +105,6 @@ def check_proxy_options(opts: Dict[str, Any], prefix: str = "proxy") -> List[Fie
 
 
 def proxy_feature_errors(opts: Dict[str, Any], prefix: str = "proxy") -> List[FieldError]:
-    if opts["enable_caching"] is True:
-        return unavailable("caching", f"{prefix}.enable_caching")
     return []
 
 
@@ -173,12 +175,6 @@ def route_feature_errors(r: ProxyRoute, path: str) -> List[FieldError]:
         errors += unavailable("route:required_scope", f"{path}.required_scope")
     if r.rate_limit_override is not None:
         errors += unavailable("route:rate_limit_override", f"{path}.rate_limit_override")
-    if r.enable_request_transform is True:
-        errors += unavailable("route:enable_request_transform",
-                              f"{path}.enable_request_transform")
-    if r.enable_response_transform is True:
-        errors += unavailable("route:enable_response_transform",
-                              f"{path}.enable_response_transform")
     return errors
 
 

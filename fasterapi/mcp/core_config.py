@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any, Dict, List, Optional, Sequence
 from urllib.parse import urlsplit
-from typing import Any, Dict, Optional, Sequence
 
 from .config import ProxyRoute, UpstreamConfig
+from .transformers import chain_document
 
 
 def upstream_document(u: UpstreamConfig) -> Dict[str, Any]:
@@ -49,6 +50,8 @@ def route_document(r: ProxyRoute) -> Dict[str, Any]:
         "prompt_pattern": r.prompt_pattern,
         "idempotent": r.idempotent,
         "trust_annotations": r.trust_annotations,
+        "enable_request_transform": r.enable_request_transform,
+        "enable_response_transform": r.enable_response_transform,
         "required_scope": r.required_scope,
         "rate_limit_override": r.rate_limit_override,
     }
@@ -72,9 +75,19 @@ def security_document(options: Dict[str, Any], security: Optional[Dict[str, Any]
     }
 
 
+def caching_document(options: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "enabled": options["enable_caching"],
+        "ttl_ms": options["cache_ttl_ms"],
+        "max_entries": options["cache_max_entries"],
+        "max_bytes": options["cache_max_bytes"],
+    }
+
+
 def core_document(options: Dict[str, Any], upstreams: Sequence[UpstreamConfig],
                   routes: Sequence[ProxyRoute],
-                  security: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+                  security: Optional[Dict[str, Any]] = None,
+                  transformers: Optional[Dict[str, List[Any]]] = None) -> Dict[str, Any]:
     """Only what the core acts on; inactive options stay in Python (see availability.py)."""
     return {
         "name": options["name"],
@@ -91,9 +104,16 @@ def core_document(options: Dict[str, Any], upstreams: Sequence[UpstreamConfig],
         "upstreams": [upstream_document(u) for u in upstreams],
         "routes": [route_document(r) for r in routes],
         "security": security_document(options, security),
+        "caching": caching_document(options),
+        "transformers": {
+            "request": chain_document((transformers or {}).get("request", [])),
+            "response": chain_document((transformers or {}).get("response", [])),
+        },
     }
 
 
 def core_json(options: Dict[str, Any], upstreams: Sequence[UpstreamConfig],
-              routes: Sequence[ProxyRoute], security: Optional[Dict[str, Any]] = None) -> str:
-    return json.dumps(core_document(options, upstreams, routes, security), ensure_ascii=False)
+              routes: Sequence[ProxyRoute], security: Optional[Dict[str, Any]] = None,
+              transformers: Optional[Dict[str, List[Any]]] = None) -> str:
+    return json.dumps(core_document(options, upstreams, routes, security, transformers),
+                      ensure_ascii=False)

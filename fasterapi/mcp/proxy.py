@@ -25,7 +25,7 @@ from .jwks import JwksRefresher
 from .security_options import (check_bearer_auth, check_jwt_auth, check_rate_limit,
                                check_tool_rate_limit, rate_limit_document)
 from .stats import ProxyStats
-from .transformers import check_transformer
+from .transformers import BuiltinTransformer, check_transformer
 
 SERVE_TRANSPORTS = ("stdio", "http")
 
@@ -128,6 +128,8 @@ class MCPProxy:
         circuit_breaker_half_open_max_calls: int = PROXY_DEFAULTS["circuit_breaker_half_open_max_calls"],
         circuit_breaker_half_open_max_ms: int = PROXY_DEFAULTS["circuit_breaker_half_open_max_ms"],
         shutdown_drain_ms: int = PROXY_DEFAULTS["shutdown_drain_ms"],
+        cache_max_entries: int = PROXY_DEFAULTS["cache_max_entries"],
+        cache_max_bytes: int = PROXY_DEFAULTS["cache_max_bytes"],
     ) -> None:
         options = {key: value for key, value in locals().items() if key in PROXY_DEFAULTS}
         errors = check_proxy_options(options)
@@ -146,6 +148,9 @@ class MCPProxy:
         self._security: Dict[str, Any] = {"tool_rate_limits": []}
         self._jwks_url: Optional[Tuple[str, int]] = None
         self._jwks: Optional[JwksRefresher] = None
+        # Ordered [(name, transformer)] per direction (docs/transformers.md).
+        self._transformers: Dict[str, List[Tuple[str, Callable[[dict, str], str]]]] = {
+            "request": [], "response": []}
 
     # -- configuration -------------------------------------------------------
 
@@ -263,15 +268,61 @@ class MCPProxy:
         self._security["client_rate_limit"] = rate_limit_document(max_requests, window_ms,
                                                                   burst, algorithm)
 
+    def _add_transformer(self, direction: str, name: str,
+                         transformer: Callable[[dict, str], str]) -> None:
+        path = f"add_{direction}_transformer"
+        self._ensure_not_running(path)
+        errors = check_transformer(path, name, transformer)
+        if not errors and direction == "request" and isinstance(transformer, BuiltinTransformer) \
+                and transformer.type == "cache":
+            errors.append((f"{path}.transformer", "the caching transformer acts on responses: "
+                           "add it with add_response_transformer"))
+        raise_if_any(errors)
+        chain = self._transformers[direction]
+        for i, (existing, _) in enumerate(chain):
+            if existing == name:
+                chain[i] = (name, transformer)  # replaced in place: the order stays
+                return
+        chain.append((name, transformer))
+
+    def _remove_transformer(self, direction: str, name: str) -> None:
+        path = f"remove_{direction}_transformer"
+        self._ensure_not_running(path)
+        chain = self._transformers[direction]
+        for i, (existing, _) in enumerate(chain):
+            if existing == name:
+                del chain[i]
+                return
+        known = ", ".join(repr(n) for n, _ in chain) or "none"
+        raise ConfigError([(f"{path}.name", f"no {direction} transformer named {name!r} (known: {known})")])
+
     def add_request_transformer(self, name: str, transformer: Callable[[dict, str], str]) -> None:
-        errors = check_transformer("add_request_transformer", name, transformer)
-        raise_if_any(errors, availability.unavailable("request_transformer",
-                                                      "add_request_transformer"))
+        """Appends to the request chain, or replaces the transformer of that name where it
+        is. The chain runs, in order, on requests of routes with enable_request_transform
+        (docs/transformers.md)."""
+        self._add_transformer("request", name, transformer)
 
     def add_response_transformer(self, name: str, transformer: Callable[[dict, str], str]) -> None:
-        errors = check_transformer("add_response_transformer", name, transformer)
-        raise_if_any(errors, availability.unavailable("response_transformer",
-                                                      "add_response_transformer"))
+        """As add_request_transformer, for answers on routes with enable_response_transform."""
+        self._add_transformer("response", name, transformer)
+
+    def remove_request_transformer(self, name: str) -> None:
+        """Removes the named request transformer; ConfigError if there is none."""
+        self._remove_transformer("request", name)
+
+    def remove_response_transformer(self, name: str) -> None:
+        """Removes the named response transformer; ConfigError if there is none."""
+        self._remove_transformer("response", name)
+
+    @property
+    def request_transformers(self) -> List[str]:
+        """The request chain's names, in the order they run."""
+        return [name for name, _ in self._transformers["request"]]
+
+    @property
+    def response_transformers(self) -> List[str]:
+        """The response chain's names, in the order they run."""
+        return [name for name, _ in self._transformers["response"]]
 
     def check(self) -> None:
         """Validates the whole configuration (as start() does); raises ConfigError."""
@@ -281,7 +332,8 @@ class MCPProxy:
     def core_config_json(self) -> str:
         """The document handed to the core (docs/core_config.md), after check()."""
         self.check()
-        return core_json(self._options, self._upstreams, self._routes, self._security)
+        return core_json(self._options, self._upstreams, self._routes, self._security,
+                         self._transformers)
 
     def _configured_stages(self) -> List[str]:
         """The security stages that have something to enforce."""
@@ -300,6 +352,15 @@ class MCPProxy:
         """Switched-on options that have no effect in this version (see availability.py)."""
         return availability.inactive_options(self._options, self._upstreams,
                                              self._configured_stages())
+
+    def _warn_about_transformers(self) -> None:
+        """A chain that no route runs would be silently ignored: say so once."""
+        for direction in ("request", "response"):
+            names = self.request_transformers if direction == "request" else self.response_transformers
+            flag = f"enable_{direction}_transform"
+            if names and not any(getattr(r, flag) for r in self._routes):
+                logger.warning("fasterapi.mcp: %s transformers (%s) are configured but no route has "
+                               "%s=True: they never run", direction, ", ".join(names), flag)
 
     def _warn_about_security(self) -> None:
         """Configurations that are valid but almost certainly not what was meant."""
@@ -327,8 +388,13 @@ class MCPProxy:
                 core = core_module.Proxy(document)
             except core_module.ConfigError as exc:
                 raise ConfigError(_core_config_errors(str(exc))) from exc
+            for direction, chain in self._transformers.items():
+                for name, fn in chain:
+                    if not isinstance(fn, BuiltinTransformer):
+                        core.bind_transformer(direction, name, fn)
             availability.log_inactive(self._options, self._upstreams, self._configured_stages())
             self._warn_about_security()
+            self._warn_about_transformers()
             if self._manual_clock:
                 core.use_manual_clock()
                 # The JWT clock starts at Python's time (so freezegun's frozen time).

@@ -102,16 +102,19 @@ def test_the_bundled_example_runs_and_prints_answers_and_stats():
     assert "math_add(2, 3) -> math-server\n5" in out
     assert "calculate('(2+3)*7') -> math-server\n35" in out
     assert "No route found for tool 'weather_now'" in out
-    assert "Total Requests: 14" in out
+    assert "Total Requests: 16" in out
     assert "failed over to math-backup\n42" in out and "Failovers: 1" in out
     assert '"circuit": "closed"' in out and 'upstream_circuit_state{state="closed",upstream="math-server"} 1' in out
+    # Transformers and the cache (docs/transformers.md).
+    assert '"client_id": "operator-7"' in out and '"name": "Example MCP Proxy"' in out
+    assert "from the proxy's cache\n42" in out and "Cached Responses: 1" in out
     assert "math-server: healthy" in out
     # JWT auth, scopes and a rate limit at work (docs/security.md).
     assert '"reason": "missing_credentials"' in out
     assert '"reason": "expired"' in out
     assert '"required_scope": "admin"' in out
     assert '"limit": "tool"' in out and '"retry_after_ms"' in out
-    assert "client operator-7: 8 requests" in out
+    assert "client operator-7: 10 requests" in out
     assert "Refused: 1 without credentials, 1 invalid, 1 for scope, 1 rate limited" in out
 
 

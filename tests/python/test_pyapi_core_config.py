@@ -51,15 +51,20 @@ def test_every_upstream_field_the_core_reads_comes_from_the_config():
         "routes": [
             {"upstream_name": "data", "tool_pattern": "", "resource_pattern": "data://*",
              "prompt_pattern": "d_?", "idempotent": False, "trust_annotations": False,
+             "enable_request_transform": False, "enable_response_transform": False,
              "required_scope": None, "rate_limit_override": None},
             {"upstream_name": "data", "tool_pattern": "", "resource_pattern": "",
              "prompt_pattern": "", "idempotent": True, "trust_annotations": True,
+             "enable_request_transform": False, "enable_response_transform": False,
              "required_scope": None, "rate_limit_override": None}],
         "security": {
             "enable_auth": True, "enable_authorization": True, "enable_rate_limiting": True,
             "jwt": None, "bearer_token": None, "token_env": "FASTERAPI_MCP_TOKEN",
             "meta_key": "dev.fasterapi/authorization", "rate_limit": None,
             "client_rate_limit": None, "tool_rate_limits": []},
+        "caching": {"enabled": False, "ttl_ms": 60000, "max_entries": 10000,
+                    "max_bytes": 64 * 1024 * 1024},
+        "transformers": {"request": [], "response": []},
     }
 
 

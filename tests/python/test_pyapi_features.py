@@ -21,23 +21,9 @@ def assert_not_available(excinfo, path, words):
 
 
 @pytest.mark.parametrize("call, path, words", [
-    (lambda p: p.add_request_transformer("custom", lambda ctx, data: data),
-     "add_request_transformer", "request transformers"),
-    (lambda p: p.add_response_transformer("custom", lambda ctx, data: data),
-     "add_response_transformer", "response transformers"),
     (lambda p: p.add_upstream(UpstreamConfig(name="w", transport_type="websocket",
                                              url="ws://localhost:8000")),
      "upstreams[0].transport_type", "WebSocket upstreams"),
-    (lambda p: p.add_route(ProxyRoute(upstream_name="a", enable_request_transform=True)),
-     "routes[0].enable_request_transform", "request transforms"),
-    (lambda p: p.add_route(ProxyRoute(upstream_name="a", enable_response_transform=True)),
-     "routes[0].enable_response_transform", "response transforms"),
-    (lambda p: create_metadata_transformer("My Proxy"), "create_metadata_transformer",
-     "built-in transformers"),
-    (lambda p: create_sanitizing_transformer(["password", "secret"]),
-     "create_sanitizing_transformer", "built-in transformers"),
-    (lambda p: create_caching_transformer(ttl_ms=60000), "create_caching_transformer",
-     "built-in transformers"),
 ])
 def test_asking_for_a_missing_feature_raises_naming_it(call, path, words):
     proxy = MCPProxy()
@@ -47,10 +33,16 @@ def test_asking_for_a_missing_feature_raises_naming_it(call, path, words):
     assert proxy.routes == [] and proxy.upstreams == []  # nothing half-added
 
 
-def test_enable_caching_raises_at_construction():
-    with pytest.raises(FeatureNotAvailableError) as excinfo:
-        MCPProxy(enable_caching=True, cache_ttl_ms=1000)
-    assert_not_available(excinfo, "proxy.enable_caching", "response caching")
+def test_transformers_caching_and_route_flags_are_built():
+    proxy = MCPProxy(enable_caching=True, cache_ttl_ms=1000)
+    proxy.add_request_transformer("custom", lambda ctx, data: data)
+    proxy.add_response_transformer("meta", create_metadata_transformer("My Proxy"))
+    proxy.add_request_transformer("sanitize", create_sanitizing_transformer(["password"]))
+    proxy.add_response_transformer("cache", create_caching_transformer(ttl_ms=60000))
+    proxy.add_route(ProxyRoute(upstream_name="a", enable_request_transform=True,
+                               enable_response_transform=True))
+    assert proxy.request_transformers == ["custom", "sanitize"]
+    assert proxy.response_transformers == ["meta", "cache"]
 
 
 @pytest.mark.parametrize("call, paths", [
@@ -151,10 +143,11 @@ def test_start_is_silent_when_nothing_is_inactive(fake_core, caplog):
 
 
 def test_deleting_a_table_row_is_all_it_takes(monkeypatch):
-    monkeypatch.delitem(availability.NOT_AVAILABLE, "route:enable_request_transform")
+    monkeypatch.delitem(availability.NOT_AVAILABLE, "upstream_transport:websocket")
     proxy = MCPProxy()
-    proxy.add_route(ProxyRoute(upstream_name="a", enable_request_transform=True))
-    assert proxy.routes[0].enable_request_transform is True
+    proxy.add_upstream(UpstreamConfig(name="w", transport_type="websocket",
+                                      url="ws://localhost:8000"))
+    assert proxy.upstreams[0].transport_type == "websocket"
 
 
 def test_security_stages_are_listed_only_while_they_have_nothing_to_enforce():

@@ -42,6 +42,7 @@ def test_mcpproxy_defaults_are_the_guides():
         # beyond the guide, keyword-only
         "circuit_breaker_open_ms": 60000, "circuit_breaker_half_open_max_calls": 1,
         "circuit_breaker_half_open_max_ms": 30000, "shutdown_drain_ms": 5000,
+        "cache_max_entries": 10000, "cache_max_bytes": 64 * 1024 * 1024,
     }
     # The guide's arguments keep their order; ours is keyword-only.
     params = inspect.signature(MCPProxy.__init__).parameters

@@ -235,7 +235,7 @@ def test_setter_tables_with_bad_fields(tmp_path):
         "rate_limit.algorithm", "tool_rate_limits[0].tool_name"]
 
 
-def test_websocket_upstream_and_caching_are_reported_unavailable(tmp_path):
+def test_websocket_upstream_is_reported_unavailable_and_caching_is_accepted(tmp_path):
     excinfo = load_errors(tmp_path, """
         [proxy]
         enable_caching = true
@@ -249,7 +249,7 @@ def test_websocket_upstream_and_caching_are_reported_unavailable(tmp_path):
         upstream_name = "remote"
     """)
     assert type(excinfo.value) is FeatureNotAvailableError
-    assert error_paths(excinfo) == ["proxy.enable_caching", "upstreams[0].transport_type"]
+    assert error_paths(excinfo) == ["upstreams[0].transport_type"]
 
 
 def test_relative_paths_resolve_against_the_config_folder(tmp_path, monkeypatch):

@@ -25,4 +25,8 @@ inline constexpr int kInvalidCredentials = -32011;   // expired, bad_signature, 
 inline constexpr int kInsufficientScope = -32012;    // data.required_scope
 inline constexpr int kRateLimited = -32013;          // data.limit, max_requests, window_ms, retry_after_ms
 
+// Transform stage (docs/transformers.md): a transformer raised or returned something that
+// is not a JSON object. data.reason, data.transformer, data.stage ("request"/"response").
+inline constexpr int kTransformerFailed = -32014;
+
 }  // namespace fasterapi::errors

@@ -29,6 +29,10 @@ const char* name(Level l) {
 }
 }  // namespace
 
+std::atomic<TextFilter> g_filter{nullptr};
+
+void set_text_filter(TextFilter f) { g_filter.store(f); }
+
 void set_level(Level level) { g_level.store(static_cast<int>(level)); }
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
 
@@ -47,7 +51,8 @@ void write_all(const std::string& line) {
 
 void raw_line(std::string_view text) {
   if (!enabled(Level::Info)) return;
-  std::string line(text);
+  TextFilter f = g_filter.load();
+  std::string line = f ? f(text) : std::string(text);
   line += '\n';
   write_all(line);
 }
@@ -60,7 +65,8 @@ void write(Level level, std::string_view component, std::string_view text) {
   line += " [";
   line += component;
   line += "] ";
-  line += text;
+  if (TextFilter f = g_filter.load()) line += f(text);
+  else line += text;
   line += '\n';
   const char* p = line.data();
   size_t left = line.size();

@@ -1,6 +1,7 @@
 #pragma once
 // Log lines go to stderr (stdout is the MCP channel). One write(2) per line, so lines
 // from the loop thread and the Python thread never interleave mid-line.
+#include <string>
 #include <string_view>
 
 namespace fasterapi::log {
@@ -12,6 +13,10 @@ bool enabled(Level level);
 void write(Level level, std::string_view component, std::string_view text);
 // A line written as is (a structured record such as the JSON request log), at Info.
 void raw_line(std::string_view text);
+// A rewrite every line's text goes through before it is written (the sanitizing
+// transformer's redaction, docs/transformers.md); nullptr: none. Must be thread-safe.
+using TextFilter = std::string (*)(std::string_view text);
+void set_text_filter(TextFilter f);
 
 inline void debug(std::string_view c, std::string_view t) { if (enabled(Level::Debug)) write(Level::Debug, c, t); }
 inline void info(std::string_view c, std::string_view t) { if (enabled(Level::Info)) write(Level::Info, c, t); }

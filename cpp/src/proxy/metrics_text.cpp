@@ -102,10 +102,16 @@ std::string prometheus_text(const json::object& s) {
   }
   w.head("active_sessions", "gauge", "Client sessions open now.");
   w.sample("active_sessions", {}, at("active_sessions"));
+  for (auto [key, help] : {std::pair<const char*, const char*>{"cache_entries", "Entries in the response cache."},
+                           {"cache_bytes", "Bytes (keys and values) in the response cache."}}) {
+    if (!s.contains(key)) continue;
+    w.head(key, "gauge", help);
+    w.sample(key, {}, at(key));
+  }
   static const std::set<std::string_view> kDone = {
       "total_requests", "successful_requests", "failed_requests", "retried_requests", "cached_responses",
       "total_latency_ms", "min_latency_ms", "max_latency_ms", "total_latency_us", "min_latency_us",
-      "max_latency_us", "active_sessions"};
+      "max_latency_us", "active_sessions", "cache_entries", "cache_bytes"};
   for (auto& [k, v] : s) {
     if (kDone.count(k) || !(v.is_int64() || v.is_uint64() || v.is_double())) continue;
     const std::string name = std::string(k) + "_total";

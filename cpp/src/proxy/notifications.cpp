@@ -7,6 +7,7 @@
 #include "protocol/meta.hpp"
 #include "proxy/proxy.hpp"
 #include "proxy/session.hpp"
+#include "proxy/transform_hooks.hpp"
 
 namespace fasterapi::proxy {
 
@@ -64,6 +65,7 @@ void Proxy::on_upstream_notification(size_t u, json::object& msg) {
   const std::string_view method = protocol::string_at(msg, "method");
   const std::string& name = settings_.upstreams[u].name;
   if (method == "notifications/progress") return on_progress(msg);
+  cache_on_notification(*this, method, protocol::params_of(msg));  // list_changed, resources/updated
   policy::Kind kind;
   if (list_changed_kind(method, kind)) {
     // The merged list changed too: the proxy's own notification, to each client that

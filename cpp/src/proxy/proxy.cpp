@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/log.hpp"
+#include "filters/transform/builtins.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "proxy/http_front.hpp"
 #include "proxy/metrics_text.hpp"
@@ -15,7 +16,9 @@
 
 namespace fasterapi::proxy {
 
-Proxy::Proxy(ProxySettings settings) : settings_(std::move(settings)), security_(settings_.security) {
+Proxy::Proxy(ProxySettings settings)
+    : settings_(std::move(settings)), security_(settings_.security), transforms_(settings_.transform) {
+  filters::transform::redact_logs(settings_.transform.redacted_keys());
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < settings_.upstreams.size(); ++i) index[settings_.upstreams[i].name] = i;
   for (const auto& r : settings_.routes) {
@@ -308,6 +311,7 @@ json::object Proxy::stats_now() {
     for (const auto& [k, v] : s.client_requests) clients[k] = v;
     o["client_requests"] = std::move(clients);
     security_.add_stats(o);
+    transforms_.add_stats(o);
     for (const char* c : {"upstream_spawns", "upstream_exits", "timeouts", "shadowed_items",
                           "oversized_messages", "parse_errors", "cancelled_by_client",
                           "upstream_noise_lines", "upstream_unmatched_responses",

@@ -17,6 +17,7 @@
 
 #include "fasterapi/clock.hpp"
 #include "filters/security_chain.hpp"
+#include "filters/transform/transform_filter.hpp"
 #include "policy/route_table.hpp"
 #include "proxy/settings.hpp"
 #include "proxy/stats.hpp"
@@ -56,6 +57,7 @@ class Proxy {
   size_t upstream_count() const { return upstreams_.size(); }
   Stats& stats() { return stats_; }
   filters::SecurityChain& security() { return security_; }
+  filters::transform::TransformStage& transforms() { return transforms_; }
   const Clock& clock() const { return *clock_; }
   void session_closed(int id);
   // A session someone else feeds (HTTP): it receives notifications like any other.
@@ -113,6 +115,7 @@ class Proxy {
   UpstreamHooks hooks_;
   Stats stats_;
   filters::SecurityChain security_;
+  filters::transform::TransformStage transforms_;
 
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

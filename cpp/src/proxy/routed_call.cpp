@@ -20,6 +20,7 @@
 #include "proxy/proxy.hpp"
 #include "proxy/session.hpp"
 #include "proxy/session_helpers.hpp"
+#include "proxy/transform_hooks.hpp"
 
 namespace fasterapi::proxy {
 
@@ -212,6 +213,10 @@ void ClientSession::start_call(std::shared_ptr<CallState> call) {
   call->client = principal_->id;
   begin_request();
   call->started_us = proxy_.clock().now_us();
+  // A cached answer, or a request transformer's failure, ends the call here.
+  Outcome early;
+  json::object early_response;
+  if (transform_before_send(proxy_, principal_, *call, early, early_response)) return finish_call(call, early);
   // A handshake client that declared sampling, elicitation or roots, in front of an
   // upstream that may be stateless: keep the request (with the client's progress token)
   // for the retry an input-required result asks for (input_required.cpp).
@@ -354,6 +359,7 @@ void ClientSession::on_attempt_done(const std::shared_ptr<CallState>& call, Outc
 }
 
 void ClientSession::finish_call(const std::shared_ptr<CallState>& call, Outcome& o) {
+  transform_after_answer(proxy_, *call, o);  // cache it, response transformers
   Stats& st = proxy_.stats();
   const int64_t latency = proxy_.clock().now_us() - call->started_us;
   if (proxy_.settings().enable_request_logging) {

@@ -12,6 +12,7 @@
 #include "proxy/list_merge.hpp"
 #include "proxy/proxy.hpp"
 #include "proxy/session_helpers.hpp"
+#include "proxy/transform_hooks.hpp"
 
 namespace fasterapi::proxy {
 
@@ -589,6 +590,11 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
   if (auto r = proxy_.security().check_list(*principal_, proxy_.clock())) return refuse(id, std::move(*r));
   proxy_.stats().total_requests++;
   proxy_.stats().client_requests[principal_->id]++;
+  std::string cache_key = list_cache_key(proxy_, spec.method, params);
+  if (auto hit = list_cache_find(proxy_, *principal_, cache_key, stateless)) {
+    proxy_.stats().record_outcome(true, 0);
+    return reply_result(id, std::move(*hit), stateless);
+  }
   if (pages.empty()) {
     proxy_.stats().record_outcome(true, 0);
     json::object result;
@@ -613,7 +619,7 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
 
   std::weak_ptr<ClientSession> weak = weak_from_this();
   Proxy* proxy = &proxy_;
-  auto finish = [weak, proxy, fan, principal = principal_] {
+  auto finish = [weak, proxy, fan, principal = principal_, cache_key = std::move(cache_key)] {
     Stats& st = proxy->stats();
     const ListSpec& spec = *fan->spec;
     json::array items;
@@ -670,6 +676,7 @@ void ClientSession::handle_list(const ListSpec& spec, const json::value& id, jso
       meta["dev.fasterapi/unavailableUpstreams"] = std::move(unavailable);
       result["_meta"] = std::move(meta);
     }
+    if (failed == 0) list_cache_store(*proxy, *principal, cache_key, spec.kind, result, fan->results);
     if (fan->stateless) merge_cache_hints(fan->results, fan->failures, result);
     self->reply_result(fan->id, std::move(result), fan->stateless);
     self->end_request();

@@ -18,6 +18,10 @@
 #include "proxy/upstream.hpp"
 #include "transport/fd_channel.hpp"
 
+namespace fasterapi::filters::transform {
+struct CallFilter;
+}
+
 namespace fasterapi::proxy {
 
 class Proxy;
@@ -49,6 +53,7 @@ struct CallState {
   int64_t started_us = 0;
   bool cancelled = false;
   Ticket ticket;           // the attempt in flight
+  std::shared_ptr<filters::transform::CallFilter> transform;  // transformers, cache (transform_hooks.hpp)
 };
 
 class ClientSession : public std::enable_shared_from_this<ClientSession> {

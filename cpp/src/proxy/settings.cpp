@@ -165,6 +165,7 @@ ProxySettings parse_settings(std::string_view json_text) {
     }
   }
   s.security = filters::parse_security_settings(doc);
+  s.transform = filters::transform::parse_transform_settings(doc);
   return s;
 }
 

@@ -9,6 +9,7 @@
 
 #include "policy/circuit_breaker.hpp"
 #include "filters/security_settings.hpp"
+#include "filters/transform/transform_settings.hpp"
 
 namespace fasterapi::proxy {
 
@@ -67,6 +68,7 @@ struct ProxySettings {
   std::vector<UpstreamSettings> upstreams;
   std::vector<RouteSettings> routes;
   filters::SecuritySettings security;  // auth, scopes, rate limits (docs/security.md)
+  filters::transform::TransformSettings transform;  // transformers, cache (docs/transformers.md)
 };
 
 ProxySettings parse_settings(std::string_view json_text);
