@@ -16,6 +16,7 @@ namespace json = boost::json;
 using fasterapi::proxy::Proxy;
 
 void bind_security(py::module_& m);  // bind_security.cpp
+void bind_bench(py::module_& m);     // bind_bench.cpp
 
 namespace {
 
@@ -126,4 +127,5 @@ PYBIND11_MODULE(_core, m) {
       .def("retry_after_ms", &CircuitBreaker::retry_after_ms, py::arg("now_ms"));
 
   bind_security(m);
+  bind_bench(m);
 }
