@@ -84,7 +84,7 @@ def chain_rows(runs: int) -> dict:
             request = median_ns(fn(7), runs)
             round_trip = median_ns(fn(8), runs)
             rows.append({"case": label, "routes": n, "request": request, "round_trip": round_trip})
-            if n == 1000 and scope:
+            if n == 10 and scope:
                 # Stage by stage: cumulative loops 1..k, each stage = the difference.
                 cumulative = [median_ns(fn(depth), runs) for depth in range(1, 9)]
                 stages = {"case": label, "routes": n,
