@@ -3,7 +3,7 @@ not in the numbers): JWT verification first seen and cached, and one rate-limit 
 per algorithm with 1 key and 10,000 keys. Prints medians of several runs next to the
 guide's figures (auth < 1 us, rate limit < 0.05 us).
 
-    tox -e bench                      # or: python bench/bench_security.py [--runs 7]
+    python bench/bench_security.py [--runs 7]   # tox -e bench runs it within bench/run.py
 """
 
 from __future__ import annotations
@@ -47,26 +47,32 @@ def median_ns(fn, runs: int) -> float:
     return statistics.median(fn() for _ in range(runs))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7, help="runs per figure (median reported)")
-    args = parser.parse_args()
+def collect(runs: int = 7) -> list:
+    """(name, median ns, guide's target ns) for every security figure; bench_micro.py
+    puts them in bench/REPORT.md."""
     now_ms = int(time.time() * 1000)
     rows = []
     for alg, config, token in jwt_cases():
         iterations = {"HS256": 20000, "RS256": 2000, "ES256": 500}[alg]
-        first = median_ns(lambda: _core.bench_jwt(config, token, now_ms, iterations, False), args.runs)
-        cached = median_ns(lambda: _core.bench_jwt(config, token, now_ms, 200000, True), args.runs)
+        first = median_ns(lambda: _core.bench_jwt(config, token, now_ms, iterations, False), runs)
+        cached = median_ns(lambda: _core.bench_jwt(config, token, now_ms, 200000, True), runs)
         rows.append((f"JWT {alg}, first seen (full verification)", first, GUIDE_AUTH_NS))
         rows.append((f"JWT {alg}, cached (auth stage, repeated token)", cached, GUIDE_AUTH_NS))
     for algorithm in ("token_bucket", "sliding_window", "fixed_window"):
         for keys, by_name in ((1, False), (10000, False), (10000, True)):
-            ns = median_ns(lambda: _core.bench_rate_limit(algorithm, keys, 2_000_000, by_name),
-                           args.runs)
+            ns = median_ns(lambda: _core.bench_rate_limit(algorithm, keys, 2_000_000, by_name), runs)
             label = ("1 key" if keys == 1 else
                      f"{keys:,} clients, " + ("found by name (first request of a token)"
                                              if by_name else "known principal"))
             rows.append((f"rate limit {algorithm}, {label}", ns, GUIDE_RATE_NS))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="runs per figure (median reported)")
+    args = parser.parse_args()
+    rows = collect(args.runs)
 
     width = max(len(r[0]) for r in rows)
     print(f"{'benchmark':<{width}}  {'median':>12}  {'guide':>9}  verdict")

@@ -17,6 +17,7 @@ using fasterapi::proxy::Proxy;
 
 void bind_security(py::module_& m);   // bind_security.cpp
 void bind_transform(py::module_& m);  // bind_transform.cpp
+void bind_bench(py::module_& m);      // bind_bench.cpp
 
 namespace {
 
@@ -149,4 +150,5 @@ PYBIND11_MODULE(_core, m) {
 
   bind_security(m);
   bind_transform(m);
+  bind_bench(m);
 }

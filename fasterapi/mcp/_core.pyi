@@ -81,6 +81,19 @@ def bench_rate_limit(algorithm: str, keys: int, iterations: int, by_name: bool =
     """ns per allowed check, timed in C++, with 1 key or `keys` per-client keys (found
     through the principal's slot, or by hashing the name when by_name)."""
 
+def bench_route_match(n_routes: int, mode: str, iterations: int) -> float:
+    """ns per tool-name lookup in a table of n_routes mixed routes, timed in C++; mode
+    'first' (RouteTable::match), 'all' (match_all, the request path), 'miss' or 'head'."""
+
+def bench_pool(connections: int, iterations: int, pick_only: bool = False) -> float:
+    """ns per acquire+release (or pick alone) on stand-in connections: Upstream::pick's
+    logic and the pending-table bookkeeping, no processes (bench/REPORT.md)."""
+
+def bench_chain(security_json: str, n_routes: int, target_route: int, token: str,
+                required_scope: str, depth: int, iterations: int) -> float:
+    """ns per tools/call through stages 1..depth of the request chain without I/O
+    (1 parse ... 7 forward, 8 the answer back), timed in C++."""
+
 def match_pattern(pattern: str, name: str) -> bool:
     """The route pattern matcher, exposed for tests."""
 
