@@ -389,7 +389,8 @@ class FastMCPProxy(Adapter):
         return self._python
 
     def capabilities(self) -> Set[str]:
-        return {"cancellation"} if self.python() else set()
+        # Both MCP eras: FastMCP 4 on the mcp 2.x SDK serves stateless requests too.
+        return {"cancellation", "stateless_era"} if self.python() else set()
 
     def missing(self, needs: Set[str]) -> List[str]:
         if self.python() is None:

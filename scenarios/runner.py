@@ -179,8 +179,8 @@ class _Run:
             self.factory.close()
 
     # -- helpers -----------------------------------------------------------------------
-    def log(self, kind: str, **fields: Any) -> None:
-        self.events.append(dict(fields, event=kind, n=len(self.events)))
+    def log(self, _event: str, **fields: Any) -> None:
+        self.events.append(dict(fields, event=_event, n=len(self.events)))
 
     def client(self, step: Mapping[str, Any]) -> LineClient:
         return self.clients[step.get("client", "main")]
@@ -415,6 +415,28 @@ class _Run:
         self.log("third_party_suite", upstream_transport=step.get("upstream_transport"), ok=ok, summary=summary)
         if not ok:
             raise ScenarioFailed(f"the third-party suite failed: {summary}")
+
+    def step_list_changed(self, step):
+        """The upstream announces a changed list (its control channel)."""
+        self.fake(step).control.list_changed(step.get("kind", "tools"))
+        self.log("list_changed", upstream=step["upstream"], kind=step.get("kind", "tools"))
+
+    def step_wait_notification(self, step):
+        """Bounded wait for a notification `method` on the client; `expect` holds for it."""
+        c = self.client(step)
+        deadline = time.monotonic() + step.get("timeout", 10)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ScenarioFailed(f"no {step['method']} within {step.get('timeout', 10)} s")
+            try:
+                msg = c.notifications.get(timeout=left)
+            except Exception:
+                continue
+            if msg.get("method") == step["method"]:
+                break
+        self.log("wait_notification", method=step["method"])
+        self.check(step["method"], msg, step.get("expect"))
 
     def step_expect_fake_no_text(self, step):
         """A secret (a minted token by name, or `text`) appears nowhere in what the upstream
