@@ -6,6 +6,7 @@ value (equality) or a one-key dict:
     {"$exists": True|False}   {"$in": [a, b]}      {"$len": n}
     {"$contains": x}          {"$gte": n}          {"$lte": n}
     {"$ne": x}                {"$startswith": s}   {"$type": "int"|"str"|...}
+    {"$between": [lo, hi]}
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def _check(actual: Any, matcher: Any) -> bool:
             return actual >= arg
         if op == "$lte":
             return actual <= arg
+        if op == "$between":
+            return arg[0] <= actual <= arg[1]
         if op == "$ne":
             return actual != arg
         if op == "$startswith":
