@@ -1,52 +1,79 @@
-"""Conformance suites: MCP behaviour checked on the wire against a proxy run as a process.
+"""Conformance suites: every case of conformance/cases run against every adapter.
 
-A case names the behaviour it checks and the guide or MCP specification section it comes
-from. The proxy under test is the fasterapi CLI with a TOML config; adapters for other
-proxies come with the Scenarios issue (issue 9)."""
+    pytest conformance                                # all adapters
+    pytest conformance --adapter fasterapi-inprocess  # one (repeatable)
+    pytest conformance -k circuit_breaker
 
-import json
+A case that needs a capability the adapter lacks is skipped as "unsupported" (not a
+failure). A case listed in baseline/expected-failures.json for that adapter is an expected
+failure; if it passes, the test fails ("FIXED: remove it from the baseline"). Each run's
+event log is written under --conformance-logs (default: pytest's tmp dir)."""
+
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from support.line_client import LineClient  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from conformance import report  # noqa: E402
+from conformance.cases import all_cases  # noqa: E402
+from scenarios.adapters import ADAPTERS, make_adapter  # noqa: E402
+
+_ADAPTERS = {}
 
 
-class ProxyProcess:
-    def __init__(self, tmp_path, upstreams, routes):
-        lines = ['[proxy]', 'name = "conformance"', '']
-        for name, fake in upstreams.items():
-            lines += ['[[upstreams]]', f'name = "{name}"', 'transport_type = "stdio"',
-                      f'command = {json.dumps(fake.command)}',
-                      f'args = [{", ".join(json.dumps(a) for a in fake.args)}]', '']
-        for route in routes:
-            lines += ['[[routes]]'] + [f'{k} = {json.dumps(v)}' for k, v in route.items()] + ['']
-        config = tmp_path / "proxy.toml"
-        config.write_text("\n".join(lines))
-        self.process = subprocess.Popen([sys.executable, "-m", "fasterapi.mcp", "serve", "--config", str(config)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                        cwd=tmp_path)  # outside the source tree: the installed package
-        self.client = LineClient(os.dup(self.process.stdout.fileno()), os.dup(self.process.stdin.fileno()))
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance")
+    group.addoption("--adapter", action="append", default=None, choices=sorted(ADAPTERS),
+                    help="proxy adapter(s) to run (default: all, or $CONFORMANCE_ADAPTERS)")
+    group.addoption("--conformance-logs", default=None, help="directory for the event logs")
+    group.addoption("--conformance-results", default=None, help="write the results table as JSON here")
 
-    def close(self):
-        self.client.close()
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
+
+def selected_adapters(config):
+    chosen = config.getoption("--adapter")
+    if not chosen and os.environ.get("CONFORMANCE_ADAPTERS"):
+        chosen = os.environ["CONFORMANCE_ADAPTERS"].split(",")
+    return chosen or list(ADAPTERS)
+
+
+def pytest_generate_tests(metafunc):
+    if {"adapter_name", "case"} <= set(metafunc.fixturenames):
+        params, ids = [], []
+        for name in selected_adapters(metafunc.config):
+            for case in all_cases():
+                params.append((name, case))
+                ids.append(f"{name}::{case['id']}")
+        metafunc.parametrize(("adapter_name", "case"), params, ids=ids)
 
 
 @pytest.fixture
-def proxy_process(tmp_path):
-    started = []
+def adapter(adapter_name):
+    if adapter_name not in _ADAPTERS:
+        _ADAPTERS[adapter_name] = make_adapter(adapter_name)
+    return _ADAPTERS[adapter_name]
 
-    def start(upstreams, routes):
-        p = ProxyProcess(tmp_path, upstreams, routes)
-        started.append(p)
-        return p
 
-    yield start
-    for p in started:
-        p.close()
+@pytest.fixture(scope="session")
+def baseline():
+    return report.load_baseline()
+
+
+@pytest.fixture
+def log_dir(request, tmp_path_factory):
+    given = request.config.getoption("--conformance-logs")
+    path = Path(given) if given else tmp_path_factory.getbasetemp() / "conformance-logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if report.ROWS and not os.environ.get("CONFORMANCE_QUIET_TABLE"):
+        terminalreporter.write_line(report.table(report.ROWS))
+    results = config.getoption("--conformance-results")
+    if results:
+        report.write_results(Path(results), report.ROWS)

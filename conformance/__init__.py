@@ -1,0 +1,1 @@
+"""Conformance suites for MCP proxies: cases (cases/), adapters, baseline, report."""
