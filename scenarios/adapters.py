@@ -176,12 +176,9 @@ class _InProcess(Launched):
         return dict(self.proxy.get_upstream_health())
 
     def http_url(self) -> str:
-        # The HTTP front is being built; this is the hook it will fill (a method that starts
-        # serving on 127.0.0.1, port 0, and returns the endpoint URL).
-        serve_http = getattr(self.proxy, "serve_http", None)
-        if serve_http is None:
-            raise Unsupported("MCPProxy has no serve_http(host, port) -> url yet")
-        return serve_http(host="127.0.0.1", port=0)
+        # serve_http() starts Streamable HTTP on a free loopback port and returns the port.
+        port = self.proxy.serve_http(host="127.0.0.1", port=0)
+        return f"http://127.0.0.1:{port}/mcp"
 
     def stop(self) -> None:
         for c in self.clients:
