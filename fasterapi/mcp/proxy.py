@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import availability
 from .checks import Checker
@@ -21,7 +21,6 @@ from .config import (PROXY_DEFAULTS, ProxyRoute, UpstreamConfig, check_cross_ref
                      route_feature_errors, upstream_feature_errors)
 from .core_config import core_json
 from .errors import ConfigError, FieldError, raise_if_any
-from .jwks import JwksRefresher
 from .security_options import (check_bearer_auth, check_jwt_auth, check_rate_limit,
                                check_tool_rate_limit, rate_limit_document)
 from .stats import ProxyStats
@@ -49,6 +48,17 @@ def collect_errors(options: Dict[str, Any], upstreams: List[Any],
             features += route_feature_errors(r, f"routes[{i}]")
     errors += check_cross_references(upstreams, routes)
     return errors, features
+
+
+if TYPE_CHECKING:
+    from .jwks import JwksRefresher
+
+
+def _jwks_refresher():
+    # Imported only when a JWKS URL is configured: urllib.request (http.client, ssl, email)
+    # costs megabytes of RSS a proxy without one should not carry.
+    from .jwks import JwksRefresher
+    return JwksRefresher
 
 
 def _load_core():
@@ -404,7 +414,7 @@ class MCPProxy:
             self._running = True
             if self._jwks_url is not None and self._options["enable_auth"]:
                 url, refresh = self._jwks_url
-                self._jwks = JwksRefresher(url, refresh, core.set_jwks)
+                self._jwks = _jwks_refresher()(url, refresh, core.set_jwks)
                 self._jwks.start()
 
     def use_manual_clock(self) -> None:

@@ -1,5 +1,7 @@
 #include "transport/fd_channel.hpp"
 
+#include <vector>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
@@ -7,6 +9,11 @@
 #include <unistd.h>
 
 namespace fasterapi::transport {
+
+namespace {
+constexpr size_t kMaxGather = 64;               // lines per write (IOV_MAX is far above)
+constexpr size_t kMaxGatherBytes = 1u << 20;    // bytes per write
+}  // namespace
 
 namespace {
 constexpr size_t kReadChunk = 64 * 1024;
@@ -133,8 +140,18 @@ void FdChannel::write_more() {
     return;
   }
   writing_ = true;
-  asio::async_write(writer_, asio::buffer(queue_.front()),
-                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+  // Everything queued goes in one gathered write (up to a bound): one system call and one
+  // wake-up of the reader for a burst of messages, not one per message.
+  std::vector<asio::const_buffer> buffers;
+  size_t bytes = 0;
+  for (const auto& line : queue_) {
+    if (buffers.size() == kMaxGather || (bytes > 0 && bytes + line.size() > kMaxGatherBytes)) break;
+    buffers.emplace_back(asio::buffer(line));
+    bytes += line.size();
+  }
+  const size_t lines = buffers.size();
+  asio::async_write(writer_, buffers,
+                    [self = shared_from_this(), lines, bytes](const boost::system::error_code& ec, size_t) {
                       if (self->closed_) return;
                       if (ec) {
                         self->queue_.clear();
@@ -146,8 +163,8 @@ void FdChannel::write_more() {
                           self->handlers_.on_write_failed();
                         return;
                       }
-                      self->queued_bytes_ -= self->queue_.front().size();
-                      self->queue_.pop_front();
+                      self->queued_bytes_ -= bytes;
+                      for (size_t i = 0; i < lines; ++i) self->queue_.pop_front();
                       self->write_more();
                     });
 }
