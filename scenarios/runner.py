@@ -162,6 +162,7 @@ class _Run:
         for up in topo["upstreams"]:
             self.fakes[up["name"]] = self.factory(up.get("profile", "echo"), faults=up.get("faults", ()),
                                                   seed=up.get("seed", seed), page_size=up.get("page_size"),
+                                                  extra_args=tuple(up.get("extra_args", ())),
                                                   transport=up.get("transport", "stdio"))
         self.launched = self.adapter.launch(topo, self.fakes, self.workdir)
         self.clients["main"] = self.launched.connect()

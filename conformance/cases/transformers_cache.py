@@ -3,14 +3,20 @@ enable_caching, cache_ttl_ms). Being built now: until the proxy's capability pro
 feature exists (fasterapi.mcp.availability), these cases report "unsupported"."""
 
 ECHO = {"upstreams": [{"name": "echo", "profile": "echo"}], "routes": [{"upstream_name": "echo"}]}
-DATA = {"upstreams": [{"name": "data", "profile": "data"}], "routes": [{"upstream_name": "data"}]}
+# Chains run only on routes that ask for them (docs/transformers.md).
+ECHO_TRANSFORMED = {"upstreams": [{"name": "echo", "profile": "echo"}],
+                    "routes": [{"upstream_name": "echo", "enable_request_transform": True,
+                                "enable_response_transform": True}]}
+# The fake's answers say they may be cached for a minute (a ttlMs of 0 means "do not").
+DATA = {"upstreams": [{"name": "data", "profile": "data", "extra_args": ["--cache-ttl-ms", "60000"]}],
+        "routes": [{"upstream_name": "data"}]}
 
 CASES = [
     {
         "id": "transformers_cache.sanitizer_redacts_request_fields",
         "behaviour": "the sanitizing request transformer replaces listed fields with [REDACTED] before the upstream sees them",
         "ref": "Guide: Request/Response Transformation > Sanitize Sensitive Data",
-        "topology": dict(ECHO, transformers={"request": [["sanitize", "create_sanitizing_transformer", [["password"]]]]}),
+        "topology": dict(ECHO_TRANSFORMED, transformers={"request": [["sanitize", "create_sanitizing_transformer", [["password"]]]]}),
         "steps": [{"do": "initialize"},
                   {"do": "call", "tool": "echo", "args": {"text": "hi", "password": "hunter2"},
                    "expect": {"result": {"$exists": True}}},
@@ -22,7 +28,7 @@ CASES = [
         "id": "transformers_cache.metadata_transformer_tags_response",
         "behaviour": "the metadata response transformer adds the proxy's name to the answer",
         "ref": "Guide: Request/Response Transformation > Add Metadata",
-        "topology": dict(ECHO, proxy={"name": "Conformance Proxy"},
+        "topology": dict(ECHO_TRANSFORMED, proxy={"name": "Conformance Proxy"},
                          transformers={"response": [["metadata", "create_metadata_transformer", ["Conformance Proxy"]]]}),
         "steps": [{"do": "initialize"},
                   {"do": "call", "tool": "echo", "args": {"text": "hi"},
