@@ -22,7 +22,6 @@ from .errors import FieldError
 logger = logging.getLogger("fasterapi.mcp")
 
 NOT_AVAILABLE: Dict[str, str] = {
-    "upstream_transport:websocket": "WebSocket upstreams (transport_type='websocket')",
 }
 
 

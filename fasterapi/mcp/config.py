@@ -140,10 +140,12 @@ def check_upstream(u: Any, path: str) -> List[FieldError]:
             c.add(f"{path}.command", "stdio upstreams need a command")
         if u.transport_type in ("http", "websocket") and u.url == "":
             c.add(f"{path}.url", f"{u.transport_type} upstreams need a url")
-        elif u.transport_type == "http" and isinstance(u.url, str):
+        elif u.transport_type in ("http", "websocket") and isinstance(u.url, str):
+            scheme = "http" if u.transport_type == "http" else "ws"
             parts = urlsplit(u.url)
-            if parts.scheme != "http" or not parts.hostname:
-                c.add(f"{path}.url", f"must be http://host[:port]/path (https needs TLS, not built yet), got {u.url!r}")
+            if parts.scheme != scheme or not parts.hostname:
+                c.add(f"{path}.url", f"must be {scheme}://host[:port]/path ({scheme}s needs TLS, not built yet), "
+                                     f"got {u.url!r}")
     return c.errors
 
 

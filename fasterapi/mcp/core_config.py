@@ -35,7 +35,7 @@ def upstream_document(u: UpstreamConfig) -> Dict[str, Any]:
 def _http_target(u: UpstreamConfig) -> Dict[str, Any]:
     """An HTTP upstream's URL, split here (urllib) so the core parses no URLs; and the
     proxy's own credential for it."""
-    if u.transport_type != "http":
+    if u.transport_type not in ("http", "websocket"):
         return {}
     parts = urlsplit(u.url)
     return {"url": u.url, "http_host": parts.hostname or "", "http_port": parts.port or 80,

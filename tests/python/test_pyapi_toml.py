@@ -235,21 +235,39 @@ def test_setter_tables_with_bad_fields(tmp_path):
         "rate_limit.algorithm", "tool_rate_limits[0].tool_name"]
 
 
-def test_websocket_upstream_is_reported_unavailable_and_caching_is_accepted(tmp_path):
-    excinfo = load_errors(tmp_path, """
+def test_network_upstreams_and_caching_are_accepted(tmp_path):
+    path = write(tmp_path, """
         [proxy]
         enable_caching = true
 
         [[upstreams]]
         name = "remote"
         transport_type = "websocket"
-        url = "ws://localhost:8000"
+        url = "ws://localhost:8000/mcp"
+
+        [[upstreams]]
+        name = "web"
+        transport_type = "http"
+        url = "http://localhost:8001/mcp"
 
         [[routes]]
         upstream_name = "remote"
     """)
-    assert type(excinfo.value) is FeatureNotAvailableError
-    assert error_paths(excinfo) == ["upstreams[0].transport_type"]
+    proxy = load_config(str(path))
+    assert [u.transport_type for u in proxy.upstreams] == ["websocket", "http"]
+
+
+def test_an_https_or_wss_url_is_refused_until_there_is_tls(tmp_path):
+    excinfo = load_errors(tmp_path, """
+        [[upstreams]]
+        name = "web"
+        transport_type = "http"
+        url = "https://example.com/mcp"
+
+        [[routes]]
+        upstream_name = "web"
+    """)
+    assert error_paths(excinfo) == ["upstreams[0].url"]
 
 
 def test_relative_paths_resolve_against_the_config_folder(tmp_path, monkeypatch):

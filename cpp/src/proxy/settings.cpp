@@ -141,10 +141,10 @@ ProxySettings parse_settings(std::string_view json_text) {
       f.str("auth_token", u.auth_token);
       if (u.name.empty()) f.fail("name", "must not be empty");
       if (!names.insert(u.name).second) f.fail("name", "duplicate upstream name '" + u.name + "'");
-      if (u.transport_type != "stdio" && u.transport_type != "http")
-        f.fail("transport_type", "'" + u.transport_type + "' is not available in the core yet (stdio, http)");
+      if (u.transport_type != "stdio" && u.transport_type != "http" && u.transport_type != "websocket")
+        f.fail("transport_type", "'" + u.transport_type + "' is not a transport (stdio, http, websocket)");
       if (u.transport_type == "stdio" && u.command.empty()) f.fail("command", "must not be empty for a stdio upstream");
-      if (u.transport_type == "http" && u.http_host.empty()) f.fail("url", "must name a host for an http upstream");
+      if (u.transport_type != "stdio" && u.http_host.empty()) f.fail("url", "must name a host");
       if (!valid_prefix(u.name_prefix)) f.fail("name_prefix", "may only hold A-Z a-z 0-9 _ - .");
       s.upstreams.push_back(std::move(u));
     }

@@ -61,6 +61,7 @@ std::string UpstreamConnection::label() const {
 
 void UpstreamConnection::open() {
   if (is_http()) return open_http();
+  if (is_ws()) return open_ws();
   const auto& s = owner_.settings();
   transport::SpawnSpec spec{s.command, s.args, s.env, s.cwd};
   std::string error;
@@ -191,6 +192,7 @@ void UpstreamConnection::send_initialize() {
 
 void UpstreamConnection::write(std::string line) {
   if (http_) return http_write(std::move(line));
+  if (ws_) return ws_->send(std::move(line));
   if (io_) io_->send(std::move(line));
 }
 
@@ -584,7 +586,7 @@ void UpstreamConnection::fail(int code, const std::string& message, json::object
 
 void UpstreamConnection::shutdown() {
   if (state_ == State::Closing || state_ == State::Closed) return;
-  if (http_) {
+  if (http_ || ws_) {
     // No process to stop: answer what is pending, drop the connections.
     state_ = State::Closing;
     json::object d;
@@ -593,7 +595,8 @@ void UpstreamConnection::shutdown() {
     if (!pending_.empty())
       fail(errors::kShuttingDown, "The proxy is closing the connection to upstream '" + owner_.settings().name + "'",
            std::move(d));
-    http_->close();
+    if (http_) http_->close();
+    if (ws_) ws_->close();
     state_ = State::Closed;
     timer_.cancel();
     owner_.connection_closed(this);

@@ -20,6 +20,7 @@
 #include "transport/child_process.hpp"
 #include "transport/fd_channel.hpp"
 #include "transport/http_client.hpp"
+#include "transport/ws_client.hpp"
 
 namespace fasterapi::proxy {
 
@@ -126,6 +127,10 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   // transport_type "http" (upstream_http.cpp): each message is a POST; answers come back as
   // JSON or SSE; Mcp-Session-Id and the protocol version header follow the handshake.
   bool is_http() const;
+  // transport_type "websocket": one JSON-RPC message per text frame (upstream_http.cpp).
+  bool is_ws() const;
+  void open_ws();
+  void network_closed(const std::string& reason);
   void open_http();
   void http_write(std::string line);
   void http_open_get_stream();
@@ -170,6 +175,7 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   int exit_code_ = -1;
   int exit_signal_ = 0;
   std::shared_ptr<transport::HttpClient> http_;
+  std::shared_ptr<transport::WsClient> ws_;
   std::string http_session_;
   std::string http_version_;
 };

@@ -14,6 +14,49 @@
 namespace fasterapi::proxy {
 
 bool UpstreamConnection::is_http() const { return owner_.settings().transport_type == "http"; }
+bool UpstreamConnection::is_ws() const { return owner_.settings().transport_type == "websocket"; }
+
+void UpstreamConnection::open_ws() {
+  const auto& s = owner_.settings();
+  owner_.hooks().count("upstream_spawns");
+  std::weak_ptr<UpstreamConnection> weak = weak_from_this();
+  transport::WsClient::Handlers h;
+  h.on_message = [weak](std::string_view message) {
+    if (auto self = weak.lock()) self->on_line(message);
+  };
+  h.on_closed = [weak](const std::string& reason, bool) {
+    if (auto self = weak.lock()) self->network_closed(reason);
+  };
+  ws_ = std::make_shared<transport::WsClient>(owner_.io(), owner_.max_message_bytes(), std::move(h));
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!s.auth_token.empty()) headers.emplace_back("Authorization", "Bearer " + s.auth_token);
+  ws_->connect(s.http_host, s.http_port, s.http_path, std::move(headers));
+  log::info("upstream", label() + ": " + s.url);
+  state_ = State::Initializing;
+  connect_deadline_ms_ = owner_.clock().now_ms() + s.connect_timeout_ms;
+  // Messages written now wait in the client until the socket is up.
+  switch (owner_.era()) {
+    case Era::Stateless:
+      become_ready(protocol::kLatestStatelessVersion);
+      return;
+    case Era::Handshake: send_initialize(); return;
+    case Era::Unknown: send_discover(); return;
+  }
+}
+
+void UpstreamConnection::network_closed(const std::string& reason) {
+  if (state_ == State::Closing || state_ == State::Closed) return;
+  log::warn("upstream", label() + ": connection ended (" + reason + ")");
+  json::object d;
+  d["upstream"] = owner_.settings().name;
+  d["reason"] = "disconnected";
+  d["detail"] = reason;
+  owner_.connection_failed();
+  fail(errors::kUpstreamUnavailable, "Upstream '" + owner_.settings().name + "' disconnected: " + reason, std::move(d));
+  state_ = State::Closed;
+  timer_.cancel();
+  owner_.connection_closed(this);
+}
 
 void UpstreamConnection::open_http() {
   const auto& s = owner_.settings();
