@@ -7,6 +7,7 @@
 
 #include "policy/circuit_breaker.hpp"
 #include "policy/pattern.hpp"
+#include "policy/route_table.hpp"
 #include "protocol/ndjson_framer.hpp"
 #include "proxy/proxy.hpp"
 #include "proxy/settings.hpp"
@@ -127,6 +128,23 @@ PYBIND11_MODULE(_core, m) {
   m.def("match_pattern", [](const std::string& pattern, const std::string& name) {
     return fasterapi::policy::Pattern(pattern).matches(name);
   });
+  // The route table alone (its index against a plain scan, tests/core).
+  m.def("route_match_all",
+        [](const std::vector<std::tuple<std::string, std::string, std::string>>& routes, int kind,
+           const std::string& name) {
+          fasterapi::policy::RouteTable table;
+          for (auto& [tool, resource, prompt] : routes) {
+            fasterapi::policy::Route r;
+            r.patterns[0] = fasterapi::policy::Pattern(tool);
+            r.patterns[1] = fasterapi::policy::Pattern(resource);
+            r.patterns[2] = fasterapi::policy::Pattern(prompt);
+            table.add(std::move(r));
+          }
+          auto m = table.match_all(static_cast<fasterapi::policy::Kind>(kind), name);
+          std::vector<int> out(m.index, m.index + m.count);
+          return std::make_pair(table.match(static_cast<fasterapi::policy::Kind>(kind), name), out);
+        },
+        py::arg("routes"), py::arg("kind"), py::arg("name"));
 
   py::class_<PyFramer>(m, "NdjsonFramer")
       .def(py::init<size_t>(), py::arg("max_message_bytes"))

@@ -15,6 +15,10 @@ class Pattern {
   bool empty() const { return text_.empty(); }
   const std::string& text() const { return text_; }
   bool matches(std::string_view name) const;
+  // For the route table's index: a literal name, or "prefix*" (fixed() is the prefix).
+  bool is_literal() const { return shape_ == Shape::Literal && !text_.empty(); }
+  bool is_prefix() const { return shape_ == Shape::Prefix; }
+  const std::string& fixed() const { return fixed_; }
 
  private:
   enum class Shape { Literal, Prefix, Any, General };

@@ -11,27 +11,57 @@ const char* kind_name(Kind kind) {
   return "?";
 }
 
-void RouteTable::add(Route route) { routes_.push_back(std::move(route)); }
+void RouteTable::add(Route route) {
+  const int i = static_cast<int>(routes_.size());
+  for (int k = 0; k < kKindCount; ++k) {
+    const Pattern& p = route.patterns[k];
+    Index& ix = index_[k];
+    if (route.catch_all()) ix.scanned.push_back(i);
+    else if (p.empty()) continue;  // this route does not serve kind k
+    else if (p.is_literal()) ix.literal[p.fixed()].push_back(i);
+    else if (p.is_prefix()) {
+      ix.prefix[p.fixed()].push_back(i);
+      ix.prefix_lengths.insert(p.fixed().size());
+    } else ix.scanned.push_back(i);
+  }
+  routes_.push_back(std::move(route));
+}
+
+template <typename Visit>
+void RouteTable::candidates(Kind kind, std::string_view name, Visit&& visit) const {
+  const Index& ix = index_[static_cast<int>(kind)];
+  if (!ix.literal.empty())
+    if (auto it = ix.literal.find(name); it != ix.literal.end())
+      for (int r : it->second) visit(r);
+  for (size_t len : ix.prefix_lengths) {
+    if (len > name.size()) break;
+    if (auto it = ix.prefix.find(name.substr(0, len)); it != ix.prefix.end())
+      for (int r : it->second) visit(r);
+  }
+  for (int r : ix.scanned)
+    if (routes_[r].catch_all() || routes_[r].patterns[static_cast<int>(kind)].matches(name)) visit(r);
+}
 
 int RouteTable::match(Kind kind, std::string_view name) const {
-  const int k = static_cast<int>(kind);
-  for (size_t i = 0; i < routes_.size(); ++i) {
-    const Route& r = routes_[i];
-    if (r.catch_all() || (!r.patterns[k].empty() && r.patterns[k].matches(name))) {
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
+  int best = -1;
+  candidates(kind, name, [&](int r) {
+    if (best < 0 || r < best) best = r;
+  });
+  return best;
 }
 
 RouteTable::Matches RouteTable::match_all(Kind kind, std::string_view name) const {
+  // The first kMaxMatches matching routes in table order (a sorted insert of each hit).
   Matches m;
-  const int k = static_cast<int>(kind);
-  for (size_t i = 0; i < routes_.size() && m.count < kMaxMatches; ++i) {
-    const Route& r = routes_[i];
-    if (r.catch_all() || (!r.patterns[k].empty() && r.patterns[k].matches(name)))
-      m.index[m.count++] = static_cast<int>(i);
-  }
+  candidates(kind, name, [&](int r) {
+    if (m.count == kMaxMatches && r > m.index[m.count - 1]) return;
+    int pos = m.count < kMaxMatches ? m.count++ : kMaxMatches - 1;
+    while (pos > 0 && m.index[pos - 1] > r) {
+      m.index[pos] = m.index[pos - 1];
+      --pos;
+    }
+    m.index[pos] = r;
+  });
   return m;
 }
 

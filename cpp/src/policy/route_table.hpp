@@ -3,8 +3,10 @@
 // A route with no pattern at all is a catch-all for every kind; a route with some pattern
 // only matches the kinds it has a pattern for.
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "policy/pattern.hpp"
@@ -41,7 +43,24 @@ class RouteTable {
   bool any_route_for(Kind kind) const;
 
  private:
+  // Per kind: literal names and "prefix*" patterns looked up by hash (so a table of
+  // thousands of routes costs a few lookups), the rest ('*', globs, catch-alls) scanned.
+  struct NameHash {  // lookups by string_view, with no string built per request
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using NameMap = std::unordered_map<std::string, std::vector<int>, NameHash, std::equal_to<>>;
+  struct Index {
+    NameMap literal;
+    NameMap prefix;
+    std::set<size_t> prefix_lengths;
+    std::vector<int> scanned;
+  };
+  template <typename Visit>
+  void candidates(Kind kind, std::string_view name, Visit&& visit) const;
+
   std::vector<Route> routes_;
+  Index index_[kKindCount];
 };
 
 }  // namespace fasterapi::policy

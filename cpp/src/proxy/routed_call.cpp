@@ -303,9 +303,13 @@ void ClientSession::on_attempt_done(const std::shared_ptr<CallState>& call, Outc
   Upstream& up = proxy_.upstream(cand.upstream);
   const int64_t now = proxy_.clock().now_ms();
   const int code = o.response ? error_code(*o.response) : o.code;
-  // The breaker counts what is the upstream's fault: no answer (crash, timeout, refused
-  // start) or an internal error; a client's bad request is not the upstream failing.
-  const bool upstream_failed = o.response ? code == errors::kInternalError : o.code != errors::kShuttingDown;
+  // The breaker counts what is the upstream's fault: a call it took and never answered
+  // (crash, timeout) or an internal error; a client's bad request is not the upstream
+  // failing. Calls that were never sent are not counted one by one: the connection that
+  // failed to start counts once (Upstream::connection_failed), however many calls waited.
+  const bool upstream_failed =
+      o.response ? code == errors::kInternalError
+                 : o.code != errors::kShuttingDown && o.delivery == Delivery::PossiblyAccepted;
   if (settings.circuit_breaker_enabled) {
     if (upstream_failed) up.breaker().on_failure(now);
     else if (o.response) up.breaker().on_success(now);

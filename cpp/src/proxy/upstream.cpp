@@ -69,7 +69,7 @@ void UpstreamConnection::open() {
   if (!transport::spawn_child(spec, child_, error)) {
     log::error("upstream", label() + ": " + error);
     state_ = State::Closed;
-    owner_.connection_failed();
+    owner_.connection_failed(state_ == State::Ready);
     fail(errors::kUpstreamUnavailable, "Upstream '" + s.name + "' could not be started: " + error,
          unavailable_data(owner_, "spawn_failed"));
     owner_.connection_closed(this);
@@ -149,7 +149,7 @@ void UpstreamConnection::send_discover() {
 
 void UpstreamConnection::on_discovered(Outcome& o) {
   if (!o.response) {
-    owner_.connection_failed();
+    owner_.connection_failed(state_ == State::Ready);
     fail(o.code, o.message, std::move(o.data));
     shutdown();
     return;
@@ -279,7 +279,7 @@ void UpstreamConnection::report_loss() {
       how = "exited with code " + std::to_string(exit_code_);
     }
   }
-  owner_.connection_failed();
+  owner_.connection_failed(state_ == State::Ready);
   fail(errors::kUpstreamUnavailable, "Upstream '" + owner_.settings().name + "' " + how, std::move(d));
 }
 
@@ -341,7 +341,7 @@ void UpstreamConnection::on_response(json::object& msg, json::value& id) {
 void UpstreamConnection::on_initialized(Outcome& o) {
   const auto& name = owner_.settings().name;
   if (!o.response) {
-    owner_.connection_failed();
+    owner_.connection_failed(state_ == State::Ready);
     fail(o.code, o.message, std::move(o.data));
     shutdown();
     return;
@@ -352,7 +352,7 @@ void UpstreamConnection::on_initialized(Outcome& o) {
   if (!result || !result->is_object()) {
     auto d = unavailable_data(owner_, "initialize_failed");
     if (auto* err = o.response->if_contains("error")) d["upstream_error"] = *err;
-    owner_.connection_failed();
+    owner_.connection_failed(state_ == State::Ready);
     fail(errors::kUpstreamUnavailable, "Upstream '" + name + "' refused initialize", std::move(d));
     shutdown();
     return;
@@ -360,7 +360,7 @@ void UpstreamConnection::on_initialized(Outcome& o) {
   if (!protocol::is_handshake_version(version)) {
     auto d = unavailable_data(owner_, "unsupported_protocol_version");
     d["protocol_version"] = version;
-    owner_.connection_failed();
+    owner_.connection_failed(state_ == State::Ready);
     fail(errors::kUpstreamUnavailable,
          "Upstream '" + name + "' answered with unsupported protocol version '" + std::string(version) + "'",
          std::move(d));
@@ -527,7 +527,7 @@ void UpstreamConnection::sweep(int64_t now_ms) {
     d["connect_timeout_ms"] = owner_.settings().connect_timeout_ms;
     log::error("upstream", label() + ": no answer to initialize within connect_timeout_ms");
     pending_.erase(initialize_id_);
-    owner_.connection_failed();
+    owner_.connection_failed(state_ == State::Ready);
     fail(errors::kUpstreamUnavailable,
          "Upstream '" + owner_.settings().name + "' did not start within connect_timeout_ms",
          std::move(d));
@@ -667,8 +667,9 @@ int64_t restart_backoff_ms(int failures) {
 }
 }  // namespace
 
-void Upstream::connection_failed() {
+void Upstream::connection_failed(bool was_serving) {
   healthy_ = false;
+  if (!was_serving) breaker_.on_failure(clock_.now_ms());
   ++consecutive_failures_;
   const int64_t backoff = restart_backoff_ms(consecutive_failures_);
   next_spawn_ms_ = clock_.now_ms() + backoff;

@@ -242,7 +242,9 @@ class Upstream {
 
   // From connections.
   void connection_ready(UpstreamConnection* conn);
-  void connection_failed();
+  // `was_serving`: it had been ready (its calls in flight count for the breaker themselves);
+  // else it never started, which counts as one breaker failure however many calls waited.
+  void connection_failed(bool was_serving);
   void connection_closed(UpstreamConnection* conn);
 
  private:

@@ -51,7 +51,7 @@ void UpstreamConnection::network_closed(const std::string& reason) {
   d["upstream"] = owner_.settings().name;
   d["reason"] = "disconnected";
   d["detail"] = reason;
-  owner_.connection_failed();
+  owner_.connection_failed(state_ == State::Ready);
   fail(errors::kUpstreamUnavailable, "Upstream '" + owner_.settings().name + "' disconnected: " + reason, std::move(d));
   state_ = State::Closed;
   timer_.cancel();
@@ -135,7 +135,7 @@ void UpstreamConnection::http_failed(uint64_t id, int status, const std::string&
     auto d = json::object();
     d["upstream"] = owner_.settings().name;
     d["reason"] = "session_expired";
-    owner_.connection_failed();
+    owner_.connection_failed(state_ == State::Ready);
     fail(errors::kUpstreamUnavailable, "Upstream '" + owner_.settings().name + "' ended the HTTP session", std::move(d));
     http_->close();
     state_ = State::Closed;
@@ -154,7 +154,7 @@ void UpstreamConnection::http_failed(uint64_t id, int status, const std::string&
   o.data["reason"] = connected ? "http_error" : "connect_failed";
   if (status) o.data["status"] = status;
   o.delivery = connected && status == 0 ? Delivery::PossiblyAccepted : Delivery::NotSent;
-  if (status >= 500 || status == 0) owner_.connection_failed();
+  if (status >= 500 || status == 0) owner_.connection_failed(state_ == State::Ready);
   if (id == initialize_id_) {
     fail(o.code, o.message, o.data);
     shutdown();
