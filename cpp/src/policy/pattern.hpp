@@ -2,6 +2,7 @@
 // Route patterns: '*' matches any run of characters (including none), '?' exactly one
 // character, everything else itself. Matching is on bytes, so it is exact for ASCII
 // names and URIs and never splits what it does not understand.
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -15,10 +16,12 @@ class Pattern {
   bool empty() const { return text_.empty(); }
   const std::string& text() const { return text_; }
   bool matches(std::string_view name) const;
-  // For the route table's index: a literal name, or "prefix*" (fixed() is the prefix).
+  // For the route table's index: a literal name, or the literal text before the first
+  // wildcard (every name it matches starts with it; "" when it starts with a wildcard).
   bool is_literal() const { return shape_ == Shape::Literal && !text_.empty(); }
-  bool is_prefix() const { return shape_ == Shape::Prefix; }
-  const std::string& fixed() const { return fixed_; }
+  std::string_view lead() const {
+    return std::string_view(text_).substr(0, std::min(text_.find_first_of("*?"), text_.size()));
+  }
 
  private:
   enum class Shape { Literal, Prefix, Any, General };

@@ -18,10 +18,10 @@ void RouteTable::add(Route route) {
     Index& ix = index_[k];
     if (route.catch_all()) ix.scanned.push_back(i);
     else if (p.empty()) continue;  // this route does not serve kind k
-    else if (p.is_literal()) ix.literal[p.fixed()].push_back(i);
-    else if (p.is_prefix()) {
-      ix.prefix[p.fixed()].push_back(i);
-      ix.prefix_lengths.insert(p.fixed().size());
+    else if (p.is_literal()) ix.literal[p.text()].push_back(i);
+    else if (!p.lead().empty()) {
+      ix.by_lead[std::string(p.lead())].push_back(i);
+      ix.lead_lengths.insert(p.lead().size());
     } else ix.scanned.push_back(i);
   }
   routes_.push_back(std::move(route));
@@ -33,10 +33,12 @@ void RouteTable::candidates(Kind kind, std::string_view name, Visit&& visit) con
   if (!ix.literal.empty())
     if (auto it = ix.literal.find(name); it != ix.literal.end())
       for (int r : it->second) visit(r);
-  for (size_t len : ix.prefix_lengths) {
+  const int k = static_cast<int>(kind);
+  for (size_t len : ix.lead_lengths) {
     if (len > name.size()) break;
-    if (auto it = ix.prefix.find(name.substr(0, len)); it != ix.prefix.end())
-      for (int r : it->second) visit(r);
+    if (auto it = ix.by_lead.find(name.substr(0, len)); it != ix.by_lead.end())
+      for (int r : it->second)
+        if (routes_[r].patterns[k].matches(name)) visit(r);
   }
   for (int r : ix.scanned)
     if (routes_[r].catch_all() || routes_[r].patterns[static_cast<int>(kind)].matches(name)) visit(r);

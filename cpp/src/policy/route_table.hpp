@@ -43,8 +43,9 @@ class RouteTable {
   bool any_route_for(Kind kind) const;
 
  private:
-  // Per kind: literal names and "prefix*" patterns looked up by hash (so a table of
-  // thousands of routes costs a few lookups), the rest ('*', globs, catch-alls) scanned.
+  // Per kind: literal names looked up by hash; patterns with a wildcard bucketed by the
+  // literal text before it (one lookup per distinct lead length, then the pattern checks);
+  // patterns that start with a wildcard, and catch-alls, scanned.
   struct NameHash {  // lookups by string_view, with no string built per request
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -52,8 +53,8 @@ class RouteTable {
   using NameMap = std::unordered_map<std::string, std::vector<int>, NameHash, std::equal_to<>>;
   struct Index {
     NameMap literal;
-    NameMap prefix;
-    std::set<size_t> prefix_lengths;
+    NameMap by_lead;
+    std::set<size_t> lead_lengths;
     std::vector<int> scanned;
   };
   template <typename Visit>
