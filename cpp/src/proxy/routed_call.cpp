@@ -210,7 +210,7 @@ void ClientSession::start_call(std::shared_ptr<CallState> call) {
   st.total_requests++;
   if (!call->tool.empty()) st.tool_requests[call->tool]++;
   st.client_requests[principal_->id]++;
-  call->client = principal_->id;
+  call->client = principal_;
   begin_request();
   call->started_us = proxy_.clock().now_us();
   // A cached answer, or a request transformer's failure, ends the call here.
@@ -368,7 +368,7 @@ void ClientSession::finish_call(const std::shared_ptr<CallState>& call, Outcome&
   const int64_t latency = proxy_.clock().now_us() - call->started_us;
   if (proxy_.settings().enable_request_logging) {
     const auto& cand = call->candidates[std::min(call->current, call->candidates.size() - 1)];
-    detail::log_request(call->client, call->method, call->tool, proxy_.upstream(cand.upstream).settings().name,
+    detail::log_request(call->client->id, call->method, call->tool, proxy_.upstream(cand.upstream).settings().name,
                         latency, call->retries, o);
   }
   if (call->progress_token) {

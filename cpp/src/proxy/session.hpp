@@ -39,7 +39,7 @@ struct CallState {
   std::string key;         // id_key(id)
   std::string method;
   std::string tool;        // tools/call: the client-visible tool name, for stats
-  std::string client;      // the principal (client id) it is sent for
+  policy::PrincipalPtr client;  // who it is sent for (shared, not copied: the log reads its id)
   json::object msg;        // the request while no connection holds it
   std::shared_ptr<json::object> copy;  // kept to re-send after it was written (when safe)
   std::shared_ptr<json::object> input_copy;  // for an input-required retry (input_required.cpp)

@@ -98,7 +98,7 @@ void fill_failure(Outcome& o, tf::Direction d, const tf::Failure& f, std::string
 void log_failure(tf::Direction d, const tf::Failure& f, const CallState& call, const tf::CallFilter& cf) {
   log::warn("transform", std::string(tf::direction_name(d)) + " transformer '" + f.transformer + "' failed on " +
                              call.method + (cf.name.empty() ? "" : " '" + cf.name + "'") + " (" + cf.request_id +
-                             ", client " + call.client + "): " + f.reason + ": " + f.detail + "; answered " +
+                             ", client " + call.client->id + "): " + f.reason + ": " + f.detail + "; answered " +
                              std::to_string(errors::kTransformerFailed));
 }
 

@@ -818,16 +818,18 @@ void Upstream::connection_ready(UpstreamConnection* conn) {
   healthy_ = true;
   consecutive_failures_ = 0;
   next_spawn_ms_ = 0;
-  if (era_ == Era::Handshake && !log_level_.empty()) {
-    json::object msg;
-    msg["jsonrpc"] = "2.0";
-    msg["method"] = "logging/setLevel";
-    json::object params;
-    params["level"] = log_level_;
-    msg["params"] = std::move(params);
-    conn->send(msg, [](Outcome&) {});
-  }
+  if (era_ == Era::Handshake && !log_level_.empty()) send_log_level(*conn);
   if (era_ == Era::Stateless && !listener_.lock()) refresh_listen();
+}
+
+void Upstream::send_log_level(UpstreamConnection& conn) {
+  json::object params;
+  params["level"] = log_level_;
+  json::object msg;
+  msg["jsonrpc"] = "2.0";
+  msg["method"] = "logging/setLevel";
+  msg["params"] = std::move(params);
+  conn.send(msg, [](Outcome&) {});  // the answer is of no interest; a refusal changes nothing
 }
 
 void Upstream::set_log_level(const std::string& level) {
@@ -836,13 +838,7 @@ void Upstream::set_log_level(const std::string& level) {
   auto pool = pool_;
   for (auto& c : pool) {
     if (c->state() != UpstreamConnection::State::Ready) continue;
-    json::object msg;
-    msg["jsonrpc"] = "2.0";
-    msg["method"] = "logging/setLevel";
-    json::object params;
-    params["level"] = level;
-    msg["params"] = std::move(params);
-    c->send(msg, [](Outcome&) {});
+    send_log_level(*c);
   }
 }
 

@@ -251,6 +251,7 @@ class Upstream {
   std::shared_ptr<UpstreamConnection> pick();
   std::shared_ptr<UpstreamConnection> own_connection(const SendOptions& opt);
   void refresh_listen();
+  void send_log_level(UpstreamConnection& conn);
 
   asio::io_context& io_;
   UpstreamSettings settings_;
