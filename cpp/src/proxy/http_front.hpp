@@ -15,6 +15,7 @@
 
 #include "proxy/client_output.hpp"
 #include "transport/http_server.hpp"
+#include "transport/tls.hpp"
 
 namespace fasterapi::proxy {
 
@@ -32,7 +33,8 @@ class HttpFront {
  public:
   HttpFront(Proxy& proxy, std::string path);
   ~HttpFront();
-  int listen(const std::string& host, int port);
+  // Plain HTTP, or HTTPS when `tls` names a certificate. Throws std::runtime_error.
+  int listen(const std::string& host, int port, const transport::TlsServerFiles& tls);
   void stop_accepting();
   void stop();
 
@@ -46,6 +48,7 @@ class HttpFront {
   void handle_get(transport::HttpRequest& req, std::shared_ptr<transport::HttpExchange> ex);
   void handle_delete(transport::HttpRequest& req, std::shared_ptr<transport::HttpExchange> ex);
   bool origin_allowed(const transport::HttpRequest& req) const;
+  std::string scheme() const;
   std::string base_url(const transport::HttpRequest& req) const;
   std::string new_session_id();
 
