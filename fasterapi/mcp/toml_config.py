@@ -19,7 +19,6 @@ tls_ca_file, tls_cert_file, tls_key_file) resolve against the file's folder.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import os
 from dataclasses import MISSING, fields
@@ -76,6 +75,8 @@ def _dataclass_keys(cls: type) -> Dict[str, Any]:
 
 
 def _unknown_key(path: str, key: Any, known: Dict[str, Any]) -> FieldError:
+    import difflib  # only on a typo: kept out of the serving process's memory
+
     hint = difflib.get_close_matches(str(key), list(known), n=1)
     suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
     expected = ", ".join(known)

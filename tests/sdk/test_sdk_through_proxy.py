@@ -27,12 +27,14 @@ name = "weather"
 transport_type = "stdio"
 command = "{py}"
 args = ["{HERE / 'sdk_weather_server.py'}"]
+connect_timeout_ms = 60000  # the SDK's imports alone can take seconds on a loaded machine
 
 [[upstreams]]
 name = "notes"
 transport_type = "stdio"
 command = "{py}"
 args = ["{HERE / 'sdk_notes_server.py'}"]
+connect_timeout_ms = 60000
 
 [[routes]]
 upstream_name = "weather"
