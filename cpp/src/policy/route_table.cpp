@@ -1,5 +1,7 @@
 #include "policy/route_table.hpp"
 
+#include <algorithm>
+
 namespace fasterapi::policy {
 
 const char* kind_name(Kind kind) {
@@ -11,6 +13,24 @@ const char* kind_name(Kind kind) {
   return "?";
 }
 
+namespace {
+constexpr uint64_t kFnvOffset = 14695981039346656037ull;
+constexpr uint64_t kFnvPrime = 1099511628211ull;
+uint64_t fnv_step(uint64_t h, char c) { return (h ^ static_cast<unsigned char>(c)) * kFnvPrime; }
+uint64_t fnv(std::string_view s) {
+  uint64_t h = kFnvOffset;
+  for (char c : s) h = fnv_step(h, c);
+  return h;
+}
+}  // namespace
+
+void RouteTable::insert(HashedNames& map, const std::string& key, int route) {
+  auto& buckets = map[fnv(key)];
+  for (auto& b : buckets)
+    if (b.key == key) return b.routes.push_back(route);
+  buckets.push_back({key, {route}});
+}
+
 void RouteTable::add(Route route) {
   const int i = static_cast<int>(routes_.size());
   for (int k = 0; k < kKindCount; ++k) {
@@ -18,10 +38,12 @@ void RouteTable::add(Route route) {
     Index& ix = index_[k];
     if (route.catch_all()) ix.scanned.push_back(i);
     else if (p.empty()) continue;  // this route does not serve kind k
-    else if (p.is_literal()) ix.literal[p.text()].push_back(i);
+    else if (p.is_literal()) insert(ix.literal, p.text(), i);
     else if (!p.lead().empty()) {
-      ix.by_lead[std::string(p.lead())].push_back(i);
-      ix.lead_lengths.insert(p.lead().size());
+      insert(ix.by_lead, std::string(p.lead()), i);
+      auto& lengths = ix.lead_lengths;
+      auto at = std::lower_bound(lengths.begin(), lengths.end(), p.lead().size());
+      if (at == lengths.end() || *at != p.lead().size()) lengths.insert(at, p.lead().size());
     } else ix.scanned.push_back(i);
   }
   routes_.push_back(std::move(route));
@@ -29,19 +51,29 @@ void RouteTable::add(Route route) {
 
 template <typename Visit>
 void RouteTable::candidates(Kind kind, std::string_view name, Visit&& visit) const {
-  const Index& ix = index_[static_cast<int>(kind)];
-  if (!ix.literal.empty())
-    if (auto it = ix.literal.find(name); it != ix.literal.end())
-      for (int r : it->second) visit(r);
   const int k = static_cast<int>(kind);
-  for (size_t len : ix.lead_lengths) {
-    if (len > name.size()) break;
-    if (auto it = ix.by_lead.find(name.substr(0, len)); it != ix.by_lead.end())
-      for (int r : it->second)
-        if (routes_[r].patterns[k].matches(name)) visit(r);
+  const Index& ix = index_[k];
+  auto probe = [&](const HashedNames& map, uint64_t h, std::string_view key, bool check_pattern) {
+    auto it = map.find(h);
+    if (it == map.end()) return;
+    for (const Bucket& b : it->second) {
+      if (b.key != key) continue;
+      for (int r : b.routes)
+        if (!check_pattern || routes_[r].patterns[k].matches(name)) visit(r);
+    }
+  };
+  uint64_t h = kFnvOffset;
+  size_t next = 0;  // the next lead length to probe
+  for (size_t i = 0; i < name.size(); ++i) {
+    h = fnv_step(h, name[i]);
+    if (next < ix.lead_lengths.size() && ix.lead_lengths[next] == i + 1) {
+      probe(ix.by_lead, h, name.substr(0, i + 1), true);
+      ++next;
+    }
   }
+  if (!ix.literal.empty()) probe(ix.literal, h, name, false);
   for (int r : ix.scanned)
-    if (routes_[r].catch_all() || routes_[r].patterns[static_cast<int>(kind)].matches(name)) visit(r);
+    if (routes_[r].catch_all() || routes_[r].patterns[k].matches(name)) visit(r);
 }
 
 int RouteTable::match(Kind kind, std::string_view name) const {

@@ -3,10 +3,9 @@
 // A route with no pattern at all is a catch-all for every kind; a route with some pattern
 // only matches the kinds it has a pattern for.
 #include <cstdint>
-#include <set>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "policy/pattern.hpp"
@@ -44,17 +43,20 @@ class RouteTable {
 
  private:
   // Per kind: literal names looked up by hash; patterns with a wildcard bucketed by the
-  // literal text before it (one lookup per distinct lead length, then the pattern checks);
-  // patterns that start with a wildcard, and catch-alls, scanned.
-  struct NameHash {  // lookups by string_view, with no string built per request
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  // literal text before it (one probe per distinct lead length, then the pattern checks);
+  // patterns that start with a wildcard, and catch-alls, scanned. Keys are FNV-1a hashes
+  // computed in one pass over the name, so every prefix's hash comes for free and a probe
+  // is an integer lookup; the stored key is compared to rule out a collision.
+  struct Bucket {
+    std::string key;
+    std::vector<int> routes;
   };
-  using NameMap = std::unordered_map<std::string, std::vector<int>, NameHash, std::equal_to<>>;
+  using HashedNames = boost::unordered_flat_map<uint64_t, std::vector<Bucket>>;
+  static void insert(HashedNames& map, const std::string& key, int route);
   struct Index {
-    NameMap literal;
-    NameMap by_lead;
-    std::set<size_t> lead_lengths;
+    HashedNames literal;
+    HashedNames by_lead;
+    std::vector<size_t> lead_lengths;  // distinct, ascending
     std::vector<int> scanned;
   };
   template <typename Visit>
