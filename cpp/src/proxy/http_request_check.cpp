@@ -1,5 +1,7 @@
 #include "proxy/http_request_check.hpp"
 
+#include <optional>
+
 #include "protocol/versions.hpp"
 
 namespace fasterapi::proxy {
@@ -12,12 +14,21 @@ RequestVerdict refused(int status, const char* message, const char* reason) {
 
 RequestVerdict routed(HttpRoute r) { return {r, 0, "", ""}; }
 
-std::string host_of(std::string_view hostport) {
-  if (!hostport.empty() && hostport.front() == '[') return std::string(hostport.substr(0, hostport.find(']') + 1));
+// The host of "host[:port]" or "[v6]:port"; nullopt when a bracketed host is not closed or
+// is followed by anything but a port ("[::1]evil" names no loopback host).
+std::optional<std::string> host_of(std::string_view hostport) {
+  if (!hostport.empty() && hostport.front() == '[') {
+    const size_t close = hostport.find(']');
+    if (close == std::string_view::npos || (close + 1 < hostport.size() && hostport[close + 1] != ':'))
+      return std::nullopt;
+    return std::string(hostport.substr(0, close + 1));
+  }
   return std::string(hostport.substr(0, hostport.find(':')));
 }
 
-bool loopback_name(const std::string& h) { return h == "localhost" || h == "127.0.0.1" || h == "[::1]"; }
+bool loopback_name(const std::optional<std::string>& h) {
+  return h && (*h == "localhost" || *h == "127.0.0.1" || *h == "[::1]");
+}
 
 }  // namespace
 
@@ -30,8 +41,8 @@ bool origin_allowed(const transport::HttpRequest& req, bool loopback) {
     std::string_view o = *origin;
     const auto scheme = o.find("://");
     if (scheme == std::string_view::npos) return false;
-    const std::string origin_host = host_of(o.substr(scheme + 3));
-    if (host && origin_host == host_of(*host)) return true;
+    const std::optional<std::string> origin_host = host_of(o.substr(scheme + 3));
+    if (host && origin_host && origin_host == host_of(*host)) return true;
     return loopback_name(origin_host) && loopback;
   }
   return true;
