@@ -97,10 +97,11 @@ void http_request(std::string_view data) {
       const size_t used = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
       bytes.remove_prefix(used);
       if (ec == http::error::need_more) {
+        // All the client sent is not enough: its stream ends here. (Beast wants more bytes
+        // before it is called again, as its own read loop ensures.)
         ec = {};
-        if (used > 0) continue;       // it took some: offer the rest
         if (!parser.got_some()) return;  // the client closed between requests
-        parser.put_eof(ec);           // it needs bytes the client never sent: end of the stream
+        parser.put_eof(ec);
       }
       if (ec || (used == 0 && !parser.is_done())) break;
     }
