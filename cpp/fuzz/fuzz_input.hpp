@@ -1,6 +1,7 @@
 #pragma once
 // Reads a fuzz input as a few parameter bytes (a size limit, a seed for split points)
 // followed by the payload, so the fuzzer mutates the parameters along with the bytes.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
