@@ -417,6 +417,29 @@ class _Run:
         if not ok:
             raise ScenarioFailed(f"the third-party suite failed: {summary}")
 
+    def step_inspector_cli(self, step):
+        """The MCP Inspector's CLI (scenarios/inspector_cli.py) against the proxy's HTTP front:
+        tools/list must show `expect_tools`; then tools/call of `call` with `arguments` must
+        answer with the text `expect_text`."""
+        from .inspector_cli import InspectorFailed, run_inspector
+
+        url = self.launched.http_url()
+        try:
+            listed = run_inspector(url, ["--method", "tools/list"], self.workdir)
+            names = sorted(t.get("name") for t in listed.get("tools", []))
+            args = [f"{k}={v}" for k, v in step.get("arguments", {}).items()]
+            called = run_inspector(url, ["--method", "tools/call", "--tool-name", step["call"],
+                                         *(["--tool-arg", *args] if args else [])], self.workdir)
+        except InspectorFailed as failure:
+            raise ScenarioFailed(str(failure)) from None
+        texts = [c.get("text") for c in called.get("content", []) if c.get("type") == "text"]
+        self.log("inspector_cli", tools=names, call=step["call"], texts=texts)
+        missing = sorted(set(step["expect_tools"]) - set(names))
+        if missing:
+            raise ScenarioFailed(f"the Inspector's tools/list lacks {missing}: {names}")
+        if texts != [step["expect_text"]] or called.get("isError"):
+            raise ScenarioFailed(f"the Inspector's tools/call answered {called}")
+
     def step_list_changed(self, step):
         """The upstream announces a changed list (its control channel)."""
         self.fake(step).control.list_changed(step.get("kind", "tools"))

@@ -27,4 +27,13 @@ CASES = [
         "topology": HTTP,
         "steps": [{"do": "third_party_suite", "upstream_transport": "http"}],
     },
+    {
+        "id": "http_transport.inspector_cli_lists_and_calls_tools",
+        "behaviour": "the MCP Inspector's CLI (a third-party client) lists the upstream's tools and calls one through the proxy's HTTP front",
+        "ref": "MCP 2025-11-25 Transports: Streamable HTTP; Server Features: Tools (tools/list, tools/call)",
+        "requires": ["http_front"],
+        "topology": {"upstreams": [{"name": "echo", "profile": "echo"}], "routes": [{"upstream_name": "echo"}]},
+        "steps": [{"do": "inspector_cli", "expect_tools": ["echo", "add"], "call": "echo",
+                   "arguments": {"text": "hello from the inspector"}, "expect_text": "hello from the inspector"}],
+    },
 ]

@@ -112,15 +112,17 @@ PYBIND11_MODULE(_core, m) {
              return p.health();
            })
       .def("serve_http",
-           [](Proxy& p, const std::string& host, int port, const std::string& path) {
+           [](Proxy& p, const std::string& host, int port, const std::string& path, const std::string& tls_cert_file,
+              const std::string& tls_key_file) {
              py::gil_scoped_release release;
              try {
-               return p.serve_http(host, port, path);
+               return p.serve_http(host, port, path, {tls_cert_file, tls_key_file});
              } catch (const std::runtime_error& e) {
                throw fasterapi::proxy::ConfigError(e.what());
              }
            },
-           py::arg("host"), py::arg("port"), py::arg("path"))
+           py::arg("host"), py::arg("port"), py::arg("path"), py::arg("tls_cert_file") = "",
+           py::arg("tls_key_file") = "")
       .def("metrics_text", &Proxy::metrics_text, py::call_guard<py::gil_scoped_release>())
       .def("use_manual_clock", &Proxy::use_manual_clock)
       .def("advance_clock_ms", &Proxy::advance_clock_ms, py::arg("ms"),

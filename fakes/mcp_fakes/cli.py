@@ -39,6 +39,9 @@ def parser():
     p.add_argument("--ready-file", help="HTTP/WebSocket: write the URL to this file once listening")
     p.add_argument("--ready-fd", type=int, help="HTTP/WebSocket: write the URL and a newline to this inherited "
                    "file descriptor once listening, then close it")
+    p.add_argument("--tls-cert", metavar="PEM", help="HTTP/WebSocket: serve https:// or wss:// with this certificate "
+                                                      "chain (needs --tls-key)")
+    p.add_argument("--tls-key", metavar="PEM", help="HTTP/WebSocket: the private key for --tls-cert")
     p.add_argument("--page-size", type=positive_int, default=50, help="items per list page (default 50)")
     p.add_argument("--tools-count", type=positive_int, default=100, help="tools in profile 'many' (default 100)")
     p.add_argument("--server-name", help="serverInfo.name (default mcp-fake-PROFILE)")
@@ -85,8 +88,25 @@ def announce(args):
     return tell
 
 
+def tls_context(args):
+    """The server side of TLS for a network fake, or None for plain HTTP/WebSocket."""
+    if not args.tls_cert:
+        return None
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(args.tls_cert, args.tls_key)
+    return context
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("mcp-fake: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    if args.tls_cert and args.transport == "stdio":
+        print("mcp-fake: --tls-cert is for --transport http or websocket", file=sys.stderr)
+        return 2
     try:
         server = build_server(args)
     except FaultSpecError as error:
@@ -102,11 +122,11 @@ def main(argv=None):
     if args.transport == "http":
         from .http import serve_http
 
-        serve_http(server, args.host, args.port, announce(args))
+        serve_http(server, args.host, args.port, announce(args), tls_context(args))
     elif args.transport == "websocket":
         from .websocket import serve_websocket
 
-        serve_websocket(server, args.host, args.port, announce(args))
+        serve_websocket(server, args.host, args.port, announce(args), tls_context(args))
     else:
         from .stdio import serve_stdio
 

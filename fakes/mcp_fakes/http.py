@@ -279,9 +279,10 @@ class PostChannel:
 class HttpFake:
     """The listening socket, the sessions and the faults' view of the transport."""
 
-    def __init__(self, server, host, port):
+    def __init__(self, server, host, port, tls=None):
         self.server = server
         self.host, self.port = host, port
+        self.tls = tls  # an ssl.SSLContext: serve https://
         self.sessions = {}
         self.lock = threading.Lock()
         self.httpd = None
@@ -291,6 +292,8 @@ class HttpFake:
     def listen(self):
         handler = type("Handler", (FakeHandler,), {"fake": self})
         self.httpd = ThreadingHTTPServer((self.host, self.port), handler)
+        if self.tls is not None:
+            self.httpd.socket = self.tls.wrap_socket(self.httpd.socket, server_side=True)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True, name="http").start()
@@ -298,7 +301,8 @@ class HttpFake:
 
     @property
     def url(self):
-        return f"http://{self.host}:{self.port}{ENDPOINT}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}{ENDPOINT}"
 
     def refuse_for(self, seconds):
         """Close the listening socket (connections are refused), reopen on the same port later."""
@@ -586,8 +590,8 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.send_body(200, b"", "text/plain")
 
 
-def serve_http(server, host, port, announce=None):
-    fake = HttpFake(server, host, port)
+def serve_http(server, host, port, announce=None, tls=None):
+    fake = HttpFake(server, host, port, tls)
     server.http = fake
     if announce is not None:
         announce(fake.url)

@@ -90,17 +90,18 @@ def _select_subprotocol(connection, offered):
 
 
 class WebSocketFake:
-    def __init__(self, server, host, port):
+    def __init__(self, server, host, port, tls=None):
         self.server = server
         self.host = host
+        self.scheme = "wss" if tls is not None else "ws"
         self.ws_server = serve(self.handle, host, port, process_request=self.check_request,
-                               select_subprotocol=_select_subprotocol, max_size=None, compression=None)
+                               select_subprotocol=_select_subprotocol, max_size=None, compression=None, ssl=tls)
         self.port = self.ws_server.socket.getsockname()[1]
         threading.Thread(target=self.ws_server.serve_forever, daemon=True, name="websocket").start()
 
     @property
     def url(self):
-        return f"ws://{self.host}:{self.port}{ENDPOINT}"
+        return f"{self.scheme}://{self.host}:{self.port}{ENDPOINT}"
 
     def check_request(self, connection, request):
         """404 off the endpoint; 403 for a foreign Origin or (bound to loopback) a foreign Host."""
@@ -130,8 +131,8 @@ class WebSocketFake:
             server.remove_session(session)
 
 
-def serve_websocket(server, host, port, announce=None):
-    fake = WebSocketFake(server, host, port)
+def serve_websocket(server, host, port, announce=None, tls=None):
+    fake = WebSocketFake(server, host, port, tls)
     if announce is not None:
         announce(fake.url)
     threading.Event().wait()  # serve until killed

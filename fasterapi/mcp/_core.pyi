@@ -33,6 +33,11 @@ class Proxy:
         """Keys: the ProxyStats fields (upstream_requests and tool_requests
         are dicts), plus core-only counters (see docs/core_config.md)."""
     def upstream_health(self) -> Dict[str, bool]: ...
+    def serve_http(self, host: str, port: int, path: str, tls_cert_file: str = "",
+                   tls_key_file: str = "") -> int:
+        """Streamable HTTP (HTTPS with a PEM chain and key) on host:port; returns the port.
+        Raises ConfigError ("run.port: ...", "tls_cert_file: ...")."""
+    def metrics_text(self) -> str: ...
     def use_manual_clock(self) -> None: ...
     def advance_clock_ms(self, ms: int) -> None:
         """Moves the manual clock (monotonic and wall readings) and runs due timers."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import List, Optional, TextIO
+from typing import Any, Dict, List, Optional, TextIO
 
 from .config import ProxyRoute, UpstreamConfig
 from .errors import ConfigError
@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="client transport (default: [serve] transport in the file, else stdio)")
     serve.add_argument("--host", help="HTTP: address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="HTTP: port (default 8000)")
+    serve.add_argument("--tls-cert", dest="tls_cert_file",
+                       help="HTTP: serve HTTPS with this PEM certificate chain (with --tls-key)")
+    serve.add_argument("--tls-key", dest="tls_key_file", help="HTTP: the PEM private key for --tls-cert")
     check = commands.add_parser("check-config", help="validate a TOML config and summarise it")
     check.add_argument("config", help="path to the proxy's TOML file")
     return parser
@@ -80,16 +83,17 @@ def _check_config(path: str) -> int:
     return EXIT_OK
 
 
-def _serve(path: str, transport: Optional[str], host: Optional[str], port: Optional[int]) -> int:
+def _serve(path: str, overrides: Dict[str, Any]) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(message)s")
     try:
         proxy = load_config(path)
         serve = dict(proxy.serve_options)
-        for key, value in (("transport", transport), ("host", host), ("port", port)):
-            if value is not None:
-                serve[key] = value
+        serve.update({key: value for key, value in overrides.items() if value is not None})
+        if serve["transport"] != "http" and (serve["tls_cert_file"] or serve["tls_key_file"]):
+            raise ConfigError([("serve.tls_cert_file", "TLS is only for transport 'http'")])
         if serve["transport"] == "http":
-            proxy.run(transport="http", host=serve["host"], port=serve["port"])
+            proxy.run(transport="http", host=serve["host"], port=serve["port"],
+                      tls_cert_file=serve["tls_cert_file"] or None, tls_key_file=serve["tls_key_file"] or None)
         else:
             proxy.run(transport="stdio")
     except ConfigError as error:
@@ -105,7 +109,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check-config":
         return _check_config(args.config)
-    return _serve(args.config, args.transport, args.host, args.port)
+    return _serve(args.config, {"transport": args.transport, "host": args.host, "port": args.port,
+                                "tls_cert_file": args.tls_cert_file, "tls_key_file": args.tls_key_file})
 
 
 if __name__ == "__main__":

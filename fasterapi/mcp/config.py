@@ -7,6 +7,7 @@ validation, in `*_feature_errors`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 from urllib.parse import urlsplit
@@ -39,6 +40,9 @@ class UpstreamConfig:
     name_prefix: str = ""
     eager_start: bool = False
     shutdown_grace_ms: int = 2000
+    # Beyond the guide: PEM trust anchors for an https:// or wss:// upstream ("" = the
+    # system's trust store).
+    tls_ca_file: str = ""
 
 
 @dataclass
@@ -143,9 +147,13 @@ def check_upstream(u: Any, path: str) -> List[FieldError]:
         elif u.transport_type in ("http", "websocket") and isinstance(u.url, str):
             scheme = "http" if u.transport_type == "http" else "ws"
             parts = urlsplit(u.url)
-            if parts.scheme != scheme or not parts.hostname:
-                c.add(f"{path}.url", f"must be {scheme}://host[:port]/path ({scheme}s needs TLS, not built yet), "
-                                     f"got {u.url!r}")
+            if parts.scheme not in (scheme, scheme + "s") or not parts.hostname:
+                c.add(f"{path}.url", f"must be {scheme}://host[:port]/path or {scheme}s://..., got {u.url!r}")
+    if c.string(f"{path}.tls_ca_file", u.tls_ca_file, no_nul=True) and u.tls_ca_file:
+        if not (isinstance(u.url, str) and urlsplit(u.url).scheme in ("https", "wss")):
+            c.add(f"{path}.tls_ca_file", "only used with an https:// or wss:// url")
+        elif not os.path.isfile(u.tls_ca_file):
+            c.add(f"{path}.tls_ca_file", f"no such file: {u.tls_ca_file!r}")
     return c.errors
 
 

@@ -38,8 +38,10 @@ def _http_target(u: UpstreamConfig) -> Dict[str, Any]:
     if u.transport_type not in ("http", "websocket"):
         return {}
     parts = urlsplit(u.url)
-    return {"url": u.url, "http_host": parts.hostname or "", "http_port": parts.port or 80,
-            "http_path": parts.path or "/", "auth_token": u.auth_token}
+    tls = parts.scheme in ("https", "wss")
+    return {"url": u.url, "http_host": parts.hostname or "", "http_port": parts.port or (443 if tls else 80),
+            "http_path": parts.path or "/", "http_tls": tls, "tls_ca_file": u.tls_ca_file,
+            "auth_token": u.auth_token}
 
 
 def route_document(r: ProxyRoute) -> Dict[str, Any]:

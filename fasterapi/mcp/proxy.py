@@ -490,44 +490,57 @@ class MCPProxy:
         self.stop()
 
     def run(self, transport: str = "stdio", host: Optional[str] = None,
-            port: Optional[int] = None) -> None:
-        """Serves MCP until the client closes stdin, Ctrl-C or SIGTERM."""
+            port: Optional[int] = None, tls_cert_file: Optional[str] = None,
+            tls_key_file: Optional[str] = None) -> None:
+        """Serves MCP until the client closes stdin, Ctrl-C or SIGTERM. With transport="http",
+        `tls_cert_file` and `tls_key_file` (PEM) make it HTTPS (docs/http.md)."""
         c = Checker()
         transport_ok = c.choice("run.transport", transport, SERVE_TRANSPORTS)
-        for field, value in (("host", host), ("port", port)):
+        for field, value in (("host", host), ("port", port), ("tls_cert_file", tls_cert_file),
+                             ("tls_key_file", tls_key_file)):
             if value is None:
                 continue
             if transport_ok and transport == "stdio":
                 c.add(f"run.{field}", "only used with transport='http'")
-            elif field == "host":
-                c.string("run.host", value, non_empty=True)
-            else:
+            elif field == "port":
                 c.integer("run.port", value, minimum=0, maximum=65535)
+            else:
+                c.string(f"run.{field}", value, non_empty=True)
         raise_if_any(c.errors)
         if transport == "http":
-            self._run_http(host or "127.0.0.1", 8000 if port is None else port)
+            self._run_http(host or "127.0.0.1", 8000 if port is None else port, tls_cert_file, tls_key_file)
         else:
             self._run_stdio()
 
-    def serve_http(self, host: str = "127.0.0.1", port: int = 0, path: str = "/mcp") -> int:
+    def serve_http(self, host: str = "127.0.0.1", port: int = 0, path: str = "/mcp",
+                   tls_cert_file: Optional[str] = None, tls_key_file: Optional[str] = None) -> int:
         """Serves MCP Streamable HTTP on host:port at `path` (docs/http.md) without blocking;
-        returns the port (port 0 picks a free one). Loopback by default."""
+        returns the port (port 0 picks a free one). Loopback by default. With a PEM
+        certificate chain and its key, the listener speaks HTTPS only."""
         c = Checker()
         c.string("serve_http.host", host, non_empty=True)
         c.integer("serve_http.port", port, minimum=0, maximum=65535)
         if c.string("serve_http.path", path, non_empty=True) and not path.startswith("/"):
             c.add("serve_http.path", f"must start with '/', got {path!r}")
+        for field, value in (("tls_cert_file", tls_cert_file), ("tls_key_file", tls_key_file)):
+            if value is not None:
+                c.string(f"serve_http.{field}", value, non_empty=True, no_nul=True)
+        if (tls_cert_file is None) != (tls_key_file is None):
+            c.add("serve_http.tls_key_file" if tls_key_file is None else "serve_http.tls_cert_file",
+                  "HTTPS needs both tls_cert_file and tls_key_file")
         raise_if_any(c.errors)
         self.start()
         try:
-            return int(self._core.serve_http(host, port, path))
+            return int(self._core.serve_http(host, port, path, tls_cert_file or "", tls_key_file or ""))
         except _load_core().ConfigError as exc:
-            raise ConfigError(_core_config_errors(str(exc))) from None
+            raise ConfigError([(p if p.startswith(("run.", "core")) else f"serve_http.{p}", m)
+                               for p, m in _core_config_errors(str(exc))]) from None
 
-    def _run_http(self, host: str, port: int) -> None:
+    def _run_http(self, host: str, port: int, tls_cert_file: Optional[str], tls_key_file: Optional[str]) -> None:
         path = self.serve_options.get("path", "/mcp")
-        bound = self.serve_http(host, port, path)
-        print(f"fasterapi-mcp: serving MCP on http://{host}:{bound}{path}", file=sys.stderr, flush=True)
+        bound = self.serve_http(host, port, path, tls_cert_file, tls_key_file)
+        scheme = "https" if tls_cert_file else "http"
+        print(f"fasterapi-mcp: serving MCP on {scheme}://{host}:{bound}{path}", file=sys.stderr, flush=True)
         terminated = threading.Event()
         in_main_thread = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, lambda *_: terminated.set()) if in_main_thread else None

@@ -9,11 +9,12 @@
     [client_rate_limit]   set_client_rate_limit arguments
     [[tool_rate_limits]]  set_tool_rate_limit arguments
     [serve]               how `fasterapi-mcp serve` serves clients: transport ("stdio" or
-                          "http"), host, port, path (the CLI's flags override them)
+                          "http"), host, port, path, tls_cert_file, tls_key_file (the
+                          CLI's flags override them)
 
 Every problem in the file is reported at once, by field path. Unknown keys are
-errors (typo protection). Relative paths (cwd, a command with a '/', jwks_file)
-resolve against the file's folder.
+errors (typo protection). Relative paths (cwd, a command with a '/', jwks_file,
+tls_ca_file, tls_cert_file, tls_key_file) resolve against the file's folder.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ _TOOL_RATE_LIMITS = (MCPProxy.set_tool_rate_limit, check_tool_rate_limit)
 TOP_LEVEL_KEYS = ("proxy", "upstreams", "routes", "jwt_auth", "bearer_auth", "rate_limit",
                   "client_rate_limit", "tool_rate_limits", "serve")
 
-SERVE_DEFAULTS: Dict[str, Any] = {"transport": "stdio", "host": "127.0.0.1", "port": 8000, "path": "/mcp"}
+SERVE_DEFAULTS: Dict[str, Any] = {"transport": "stdio", "host": "127.0.0.1", "port": 8000, "path": "/mcp",
+                                  "tls_cert_file": "", "tls_key_file": ""}
 
 
 def _signature_keys(method: Callable[..., Any]) -> Dict[str, Any]:
@@ -125,6 +127,13 @@ def _resolve(base_dir: str, u: Dict[str, Any]) -> None:
     # A bare name ("python") is looked up on PATH; only paths like "./srv" or "bin/srv" move.
     if isinstance(command, str) and "/" in command and not os.path.isabs(command):
         u["command"] = os.path.normpath(os.path.join(base_dir, command))
+    _resolve_file(base_dir, u, "tls_ca_file")
+
+
+def _resolve_file(base_dir: str, table: Dict[str, Any], key: str) -> None:
+    value = table.get(key)
+    if isinstance(value, str) and value and not os.path.isabs(value):
+        table[key] = os.path.normpath(os.path.join(base_dir, value))
 
 
 def proxy_from_dict(data: Dict[str, Any], base_dir: str = ".") -> MCPProxy:
@@ -149,6 +158,11 @@ def proxy_from_dict(data: Dict[str, Any], base_dir: str = ".") -> MCPProxy:
             for key in ("host", "path"):
                 if not isinstance(serve[key], str) or not serve[key]:
                     errors.append((f"serve.{key}", f"must be a non-empty string, got {serve[key]!r}"))
+            for key in ("tls_cert_file", "tls_key_file"):
+                if not isinstance(serve[key], str):
+                    errors.append((f"serve.{key}", f"must be a string (a PEM file's path), got {serve[key]!r}"))
+                else:
+                    _resolve_file(base_dir, serve, key)
 
     options = dict(PROXY_DEFAULTS)
     if "proxy" in data:

@@ -142,6 +142,16 @@ def test_auth_over_http_401_403_429(http_proxy):
     status, h, _ = http.stateless("tools/list", Authorization="Bearer wrong")
     assert status == 401 and 'error="invalid_token"' in h["www-authenticate"]
     good = "Bearer a-bearer-token-long-enough-0123456789"
+    # The handshake is checked too: HTTP carries the token on every request.
+    init = {"jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+    status, h, _ = http.post(init, Authorization="Bearer wrong")
+    assert status == 401 and 'error="invalid_token"' in h["www-authenticate"] and "mcp-session-id" not in h
+    assert http.stateless("server/discover", Authorization="Bearer wrong")[0] == 401
+    sid = http.initialize(Authorization=good)
+    assert http.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, Mcp_Session_Id=sid,
+                     Authorization="Bearer wrong")[0] == 401
+    assert http.post({"jsonrpc": "2.0", "id": 2, "method": "ping"}, Mcp_Session_Id=sid, Authorization=good)[0] == 200
     assert http.stateless("tools/list", Authorization=good)[0] == 200
     status, h, body = http.stateless("tools/list", Authorization=good)
     assert status == 429 and int(h["retry-after"]) >= 1

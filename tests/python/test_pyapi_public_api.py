@@ -60,6 +60,7 @@ def test_upstreamconfig_is_the_guides_dataclass_plus_our_fields():
         "health_check_interval_ms": 30000, "max_retries": 3, "retry_delay_ms": 1000,
         "env": None, "cwd": "", "name_prefix": "", "eager_start": False,
         "shutdown_grace_ms": 2000,
+        "tls_ca_file": "",
     }
     # args default is not shared between instances.
     assert UpstreamConfig(name="a", transport_type="stdio").args is not u.args

@@ -257,11 +257,34 @@ def test_network_upstreams_and_caching_are_accepted(tmp_path):
     assert [u.transport_type for u in proxy.upstreams] == ["websocket", "http"]
 
 
-def test_an_https_or_wss_url_is_refused_until_there_is_tls(tmp_path):
-    excinfo = load_errors(tmp_path, """
+def test_tls_files_resolve_against_the_config_folder_and_a_wrong_scheme_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir("/")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "ca.pem").write_text("trust anchors")
+    path = write(tmp_path, """
+        [serve]
+        transport = "http"
+        tls_cert_file = "tls/cert.pem"
+        tls_key_file = "tls/key.pem"
+
         [[upstreams]]
         name = "web"
         transport_type = "http"
+        url = "https://example.com/mcp"
+        tls_ca_file = "ca.pem"
+
+        [[routes]]
+        upstream_name = "web"
+    """, name="conf/proxy.toml")
+    folder = os.path.dirname(path)
+    proxy = load_config(path)
+    assert proxy.upstreams[0].tls_ca_file == os.path.join(folder, "ca.pem")
+    assert proxy.serve_options["tls_cert_file"] == os.path.join(folder, "tls", "cert.pem")
+    assert proxy.serve_options["tls_key_file"] == os.path.join(folder, "tls", "key.pem")
+    excinfo = load_errors(tmp_path, """
+        [[upstreams]]
+        name = "web"
+        transport_type = "websocket"
         url = "https://example.com/mcp"
 
         [[routes]]

@@ -245,13 +245,16 @@ HttpFront::HttpFront(Proxy& proxy, std::string path) : proxy_(proxy), path_(std:
 
 HttpFront::~HttpFront() { stop(); }
 
-int HttpFront::listen(const std::string& host, int port) {
+int HttpFront::listen(const std::string& host, int port, const transport::TlsServerFiles& tls) {
   transport::HttpLimits limits;
   limits.max_body_bytes = proxy_.settings().max_message_bytes;
+  // Loaded before binding: a bad certificate or key is a config error, not a dead listener.
+  auto tls_context = tls.enabled() ? transport::make_server_tls(tls) : nullptr;
   server_ = std::make_unique<transport::HttpServer>(
-      proxy_.io(), limits, [this](HttpRequest& req, std::shared_ptr<HttpExchange> ex) { handle(req, std::move(ex)); });
+      proxy_.io(), limits, [this](HttpRequest& req, std::shared_ptr<HttpExchange> ex) { handle(req, std::move(ex)); },
+      std::move(tls_context));
   port_ = server_->listen(host, port);
-  log::info("http", "listening on http://" + host + ":" + std::to_string(port_) + path_);
+  log::info("http", "listening on " + scheme() + "://" + host + ":" + std::to_string(port_) + path_);
   return port_;
 }
 
@@ -281,9 +284,11 @@ std::string HttpFront::new_session_id() {
   return id;
 }
 
+std::string HttpFront::scheme() const { return server_ && server_->tls() ? "https" : "http"; }
+
 std::string HttpFront::base_url(const HttpRequest& req) const {
   const std::string* host = req.header("host");
-  return "http://" + (host ? *host : "127.0.0.1:" + std::to_string(port_));
+  return scheme() + "://" + (host ? *host : "127.0.0.1:" + std::to_string(port_));
 }
 
 void HttpFront::handle(HttpRequest& req, std::shared_ptr<HttpExchange> ex) {

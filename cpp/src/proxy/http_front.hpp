@@ -16,6 +16,7 @@
 #include "proxy/client_output.hpp"
 #include "proxy/http_request_check.hpp"
 #include "transport/http_server.hpp"
+#include "transport/tls.hpp"
 
 namespace fasterapi::proxy {
 
@@ -33,7 +34,8 @@ class HttpFront {
  public:
   HttpFront(Proxy& proxy, std::string path);
   ~HttpFront();
-  int listen(const std::string& host, int port);
+  // Plain HTTP, or HTTPS when `tls` names a certificate. Throws std::runtime_error.
+  int listen(const std::string& host, int port, const transport::TlsServerFiles& tls);
   void stop_accepting();
   void stop();
 
@@ -49,6 +51,7 @@ class HttpFront {
   void refuse(const RequestVerdict& verdict, transport::HttpExchange& ex);
   void respond_health(transport::HttpExchange& ex);
   void respond_protected_resource(const transport::HttpRequest& req, transport::HttpExchange& ex);
+  std::string scheme() const;
   std::string base_url(const transport::HttpRequest& req) const;
   std::string new_session_id();
 

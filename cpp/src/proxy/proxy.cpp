@@ -360,11 +360,12 @@ std::string Proxy::metrics_text_now() { return prometheus_text(stats_now()); }
 
 void Proxy::register_session(std::shared_ptr<ClientSession> session) { sessions_[session->id()] = std::move(session); }
 
-int Proxy::serve_http(const std::string& host, int port, const std::string& path) {
+int Proxy::serve_http(const std::string& host, int port, const std::string& path,
+                      const transport::TlsServerFiles& tls) {
   start();
   return run_on_loop([&] {
     if (!http_) http_ = std::make_unique<HttpFront>(*this, path);
-    return http_->listen(host, port);
+    return http_->listen(host, port, tls);
   });
 }
 

@@ -22,6 +22,7 @@
 #include "proxy/settings.hpp"
 #include "proxy/stats.hpp"
 #include "proxy/upstream.hpp"
+#include "transport/tls.hpp"
 
 namespace fasterapi::proxy {
 
@@ -63,7 +64,7 @@ class Proxy {
   // A session someone else feeds (HTTP): it receives notifications like any other.
   void register_session(std::shared_ptr<ClientSession> session);
   // Streamable HTTP on host:port (path /mcp); returns the port. Thread-safe.
-  int serve_http(const std::string& host, int port, const std::string& path);
+  int serve_http(const std::string& host, int port, const std::string& path, const transport::TlsServerFiles& tls);
   std::string metrics_text();
   // Loop-thread versions of health() and metrics_text().
   std::map<std::string, bool> health_now();

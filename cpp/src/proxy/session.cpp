@@ -248,6 +248,11 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
     d["body_method"] = method;
     return reply_error(id, errors::kHeaderMismatch, "Mcp-Method header does not match the body", std::move(d));
   }
+  // HTTP carries the token on every request (the spec asks for it on each one), so the
+  // handshake too is refused when the token is bad; on stdio the handshake carries none.
+  if (http_ && filters::exempt_from_auth(method) && proxy_.security().auth_active())
+    if (auto r = proxy_.security().admit(msg, proxy_.clock(), principal_, &http_authorization_))
+      return refuse(id, std::move(*r));
   if (method == "initialize") return handle_initialize(id, protocol::params_of(msg));
   json::object* params = protocol::params_of(msg);
   const json::object* meta = protocol::meta_of_params(params);

@@ -138,6 +138,8 @@ ProxySettings parse_settings(std::string_view json_text) {
       f.str("http_host", u.http_host);
       f.positive("http_port", u.http_port);
       f.str("http_path", u.http_path);
+      f.boolean("http_tls", u.http_tls);
+      f.str("tls_ca_file", u.tls_ca_file);
       f.str("auth_token", u.auth_token);
       if (u.name.empty()) f.fail("name", "must not be empty");
       if (!names.insert(u.name).second) f.fail("name", "duplicate upstream name '" + u.name + "'");

@@ -42,6 +42,8 @@ struct UpstreamSettings {
   std::string http_host;
   int http_port = 80;
   std::string http_path = "/";
+  bool http_tls = false;    // https:// or wss://
+  std::string tls_ca_file;  // PEM trust anchors for it; empty: the system's trust store
   std::string auth_token;
 };
 

@@ -232,6 +232,9 @@ class Upstream {
   bool manual_clock() const { return manual_clock_; }
   size_t max_message_bytes() const { return max_message_bytes_; }
   UpstreamHooks& hooks() { return hooks_; }
+  // https:// and wss://: the TLS context every connection shares, made on first use (or
+  // why it cannot be, e.g. tls_ca_file unreadable); nothing for plain URLs.
+  transport::TlsClientSide client_tls();
 
   // Which list_changed notifications the proxy wants from this upstream.
   void set_listen_kinds(bool tools, bool prompts, bool resources) {
@@ -255,6 +258,7 @@ class Upstream {
 
   asio::io_context& io_;
   UpstreamSettings settings_;
+  transport::TlsClientSide client_tls_;
   size_t index_;
   const Clock& clock_;
   bool manual_clock_;

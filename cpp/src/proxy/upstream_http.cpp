@@ -16,9 +16,21 @@ namespace fasterapi::proxy {
 bool UpstreamConnection::is_http() const { return owner_.settings().transport_type == "http"; }
 bool UpstreamConnection::is_ws() const { return owner_.settings().transport_type == "websocket"; }
 
+transport::TlsClientSide Upstream::client_tls() {
+  if (settings_.http_tls && !client_tls_.wanted()) {
+    try {
+      client_tls_.context = transport::make_client_tls(settings_.tls_ca_file);
+    } catch (const std::exception& e) {
+      client_tls_.error = e.what();
+    }
+  }
+  return client_tls_;
+}
+
 void UpstreamConnection::open_ws() {
   const auto& s = owner_.settings();
   owner_.hooks().count("upstream_spawns");
+
   std::weak_ptr<UpstreamConnection> weak = weak_from_this();
   transport::WsClient::Handlers h;
   h.on_message = [weak](std::string_view message) {
@@ -27,7 +39,7 @@ void UpstreamConnection::open_ws() {
   h.on_closed = [weak](const std::string& reason, bool) {
     if (auto self = weak.lock()) self->network_closed(reason);
   };
-  ws_ = std::make_shared<transport::WsClient>(owner_.io(), owner_.max_message_bytes(), std::move(h));
+  ws_ = std::make_shared<transport::WsClient>(owner_.io(), owner_.max_message_bytes(), std::move(h), owner_.client_tls());
   std::vector<std::pair<std::string, std::string>> headers;
   if (!s.auth_token.empty()) headers.emplace_back("Authorization", "Bearer " + s.auth_token);
   ws_->connect(s.http_host, s.http_port, s.http_path, std::move(headers));
@@ -61,7 +73,7 @@ void UpstreamConnection::network_closed(const std::string& reason) {
 void UpstreamConnection::open_http() {
   const auto& s = owner_.settings();
   owner_.hooks().count("upstream_spawns");  // a new MCP session with it
-  http_ = std::make_shared<transport::HttpClient>(owner_.io(), transport::HttpTarget{s.http_host, s.http_port, s.http_path},
+  http_ = std::make_shared<transport::HttpClient>(owner_.io(), transport::HttpTarget{s.http_host, s.http_port, s.http_path, owner_.client_tls()},
                                                   static_cast<size_t>(s.max_connections), owner_.max_message_bytes());
   log::info("upstream", label() + ": " + s.url);
   state_ = State::Initializing;

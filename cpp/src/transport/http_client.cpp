@@ -3,7 +3,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <optional>
+#include <variant>
 
 #include "protocol/sse_parser.hpp"
 
@@ -12,12 +14,13 @@ namespace fasterapi::transport {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 class HttpClientConnection : public std::enable_shared_from_this<HttpClientConnection> {
  public:
   // Holds its client: a connection's pending operations keep it alive until they end.
   explicit HttpClientConnection(std::shared_ptr<HttpClient> owner)
-      : owner_(std::move(owner)), stream_(owner_->io_), resolver_(owner_->io_) {}
+      : owner_(std::move(owner)), stream_(make_stream(*owner_)), resolver_(owner_->io_) {}
 
   void run(std::shared_ptr<HttpCall> call) {
     call_ = std::move(call);
@@ -27,23 +30,52 @@ class HttpClientConnection : public std::enable_shared_from_this<HttpClientConne
     const auto& t = owner_->target_;
     resolver_.async_resolve(t.host, std::to_string(t.port), [self](beast::error_code ec, tcp::resolver::results_type r) {
       if (ec) return self->fail("resolve: " + ec.message(), false);
-      self->stream_.expires_after(std::chrono::seconds(10));
-      self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
+      self->tcp().expires_after(std::chrono::seconds(10));
+      self->tcp().async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
         if (ec) return self->fail("connect: " + ec.message(), false);
-        self->connected_ = true;
-        self->send();
+        self->handshake();
       });
     });
   }
 
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().socket().close(ignored);
     connected_ = false;
   }
 
  private:
+  static std::variant<beast::tcp_stream, TlsStream> make_stream(HttpClient& owner) {
+    if (owner.target_.tls.context)
+      return std::variant<beast::tcp_stream, TlsStream>(std::in_place_type<TlsStream>, owner.io_, *owner.target_.tls.context);
+    return std::variant<beast::tcp_stream, TlsStream>(std::in_place_type<beast::tcp_stream>, owner.io_);
+  }
+
+  beast::tcp_stream& tcp() {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream_);
+  }
+
+  // TLS: the server's certificate must name the host; plain TCP: nothing to do.
+  void handshake() {
+    if (!owner_->target_.tls.error.empty()) return fail("TLS: " + owner_->target_.tls.error, false);
+    auto* tls = std::get_if<TlsStream>(&stream_);
+    if (!tls) {
+      connected_ = true;
+      return send();
+    }
+    if (!tls_expect_host(tls->native_handle(), owner_->target_.host))
+      return fail("TLS: cannot check the server's name '" + owner_->target_.host + "'", false);
+    auto self = shared_from_this();
+    tls->async_handshake(asio::ssl::stream_base::client, [self, tls](beast::error_code ec) {
+      if (ec) {
+        const std::string why = tls_verify_error(tls->native_handle());
+        return self->fail("TLS handshake: " + (why.empty() ? ec.message() : why), false);
+      }
+      self->connected_ = true;
+      self->send();
+    });
+  }
   void send() {
     const auto& t = owner_->target_;
     req_ = {};
@@ -56,18 +88,20 @@ class HttpClientConnection : public std::enable_shared_from_this<HttpClientConne
     req_.body() = call_->body;
     req_.keep_alive(true);
     req_.prepare_payload();
-    stream_.expires_never();
+    tcp().expires_never();
     auto self = shared_from_this();
-    http::async_write(stream_, req_, [self](beast::error_code ec, size_t) {
-      if (ec) return self->fail("write: " + ec.message(), true);
-      self->connected_now_ = true;
-      self->parser_.emplace();
-      self->parser_->body_limit(boost::none);
-      http::async_read_header(self->stream_, self->buf_, *self->parser_, [self](beast::error_code ec, size_t) {
-        if (ec) return self->fail("read: " + ec.message(), true);
-        self->on_header();
+    std::visit([&](auto& stream) {
+      http::async_write(stream, req_, [self, &stream](beast::error_code ec, size_t) {
+        if (ec) return self->fail("write: " + ec.message(), true);
+        self->connected_now_ = true;
+        self->parser_.emplace();
+        self->parser_->body_limit(boost::none);
+        http::async_read_header(stream, self->buf_, *self->parser_, [self](beast::error_code ec, size_t) {
+          if (ec) return self->fail("read: " + ec.message(), true);
+          self->on_header();
+        });
       });
-    });
+    }, stream_);
   }
 
   void on_header() {
@@ -93,22 +127,26 @@ class HttpClientConnection : public std::enable_shared_from_this<HttpClientConne
     parser_->get().body().size = sizeof chunk_;
     auto self = shared_from_this();
     // read_some: an SSE stream's events are handed over as they arrive, not when a buffer fills.
-    http::async_read_some(stream_, buf_, *parser_, [self](beast::error_code ec, size_t) {
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec) return self->fail("read: " + ec.message(), true);
-      const size_t got = sizeof self->chunk_ - self->parser_->get().body().size;
-      std::string_view data(self->chunk_, got);
-      if (self->sse_) {
-        self->sse_parser_->feed(data);
-        while (auto e = self->sse_parser_->next())
-          if (self->call_ && self->call_->on_message && !e->data.empty()) self->call_->on_message(e->data);
-        if (self->sse_parser_->overflowed()) return self->fail("an SSE event over max_message_bytes", true);
-      } else {
-        self->body_.append(data);
-        if (self->body_.size() > self->owner_->max_message_bytes_) return self->fail("a body over max_message_bytes", true);
-      }
-      self->read_body();
-    });
+    std::visit([&](auto& stream) {
+      http::async_read_some(stream, buf_, *parser_, [self](beast::error_code ec, size_t) { self->on_body(ec); });
+    }, stream_);
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) return fail("read: " + ec.message(), true);
+    const size_t got = sizeof chunk_ - parser_->get().body().size;
+    std::string_view data(chunk_, got);
+    if (sse_) {
+      sse_parser_->feed(data);
+      while (auto e = sse_parser_->next())
+        if (call_ && call_->on_message && !e->data.empty()) call_->on_message(e->data);
+      if (sse_parser_->overflowed()) return fail("an SSE event over max_message_bytes", true);
+    } else {
+      body_.append(data);
+      if (body_.size() > owner_->max_message_bytes_) return fail("a body over max_message_bytes", true);
+    }
+    read_body();
   }
 
   void complete() {
@@ -131,7 +169,7 @@ class HttpClientConnection : public std::enable_shared_from_this<HttpClientConne
   }
 
   std::shared_ptr<HttpClient> owner_;
-  beast::tcp_stream stream_;
+  std::variant<beast::tcp_stream, TlsStream> stream_;
   tcp::resolver resolver_;
   beast::flat_buffer buf_;
   http::request<http::string_body> req_;

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "transport/tls.hpp"
+
 namespace fasterapi::transport {
 
 namespace asio = boost::asio;
@@ -17,6 +19,9 @@ struct HttpTarget {
   std::string host;
   int port = 80;
   std::string path = "/";
+  // https:// (and wss://): each connection starts with a TLS handshake that verifies the
+  // server's certificate for `host` against this context's trust store.
+  TlsClientSide tls;
 };
 
 struct HttpCall {

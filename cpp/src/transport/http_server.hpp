@@ -1,7 +1,8 @@
 #pragma once
 // An HTTP/1.1 server on the proxy's event loop (Boost.Beast): reads requests with limits
 // on header and body size and a read timeout, hands each to a handler, and writes either
-// one response or a chunked stream (SSE). Knows nothing of MCP (that is proxy/http_front).
+// one response or a chunked stream (SSE), over plain TCP or TLS. Knows nothing of MCP (that
+// is proxy/http_front).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <deque>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "transport/http_request.hpp"
+#include "transport/tls.hpp"
 
 namespace fasterapi::transport {
 
@@ -47,13 +49,16 @@ using HttpHandler = std::function<void(HttpRequest& request, std::shared_ptr<Htt
 
 class HttpServer {
  public:
-  HttpServer(asio::io_context& io, HttpLimits limits, HttpHandler handler);
+  // With `tls`, every connection starts with a TLS handshake (bounded by read_timeout_ms).
+  HttpServer(asio::io_context& io, HttpLimits limits, HttpHandler handler,
+             std::shared_ptr<asio::ssl::context> tls = nullptr);
   ~HttpServer();
   // Binds and listens; returns the port (useful with port 0). Throws std::runtime_error.
   int listen(const std::string& host, int port);
   void stop_accepting();
   void stop();
   bool loopback() const { return loopback_; }
+  bool tls() const { return tls_ != nullptr; }
 
  private:
   void accept();
@@ -62,6 +67,7 @@ class HttpServer {
   HttpLimits limits_;
   HttpHandler handler_;
   asio::ip::tcp::acceptor acceptor_;
+  std::shared_ptr<asio::ssl::context> tls_;
   std::vector<std::weak_ptr<HttpConnection>> connections_;
   bool loopback_ = true;
 };

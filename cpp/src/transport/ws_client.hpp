@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "transport/tls.hpp"
+
 namespace fasterapi::transport {
 
 namespace asio = boost::asio;
@@ -21,7 +23,9 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
     std::function<void(const std::string& reason, bool was_open)> on_closed;
   };
 
-  WsClient(asio::io_context& io, size_t max_message_bytes, Handlers handlers);
+  // With `tls` (wss://), the connection is TLS first, verifying the server for its host.
+  WsClient(asio::io_context& io, size_t max_message_bytes, Handlers handlers,
+           TlsClientSide tls = {});
   ~WsClient();
   void connect(const std::string& host, int port, const std::string& path,
                std::vector<std::pair<std::string, std::string>> headers);
@@ -31,6 +35,10 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
 
  private:
   struct Impl;
+  void tls_handshake(const std::string& host, int port, const std::string& path,
+                     std::vector<std::pair<std::string, std::string>> headers);
+  void ws_handshake(const std::string& host, int port, const std::string& path,
+                    std::vector<std::pair<std::string, std::string>> headers);
   void read();
   void write_next();
   void closed(const std::string& reason);
