@@ -19,6 +19,7 @@ using fasterapi::proxy::Proxy;
 void bind_security(py::module_& m);   // bind_security.cpp
 void bind_transform(py::module_& m);  // bind_transform.cpp
 void bind_bench(py::module_& m);      // bind_bench.cpp
+void bind_fuzz(py::module_& m);       // bind_fuzz.cpp
 
 namespace {
 
@@ -171,4 +172,5 @@ PYBIND11_MODULE(_core, m) {
   bind_security(m);
   bind_transform(m);
   bind_bench(m);
+  bind_fuzz(m);
 }

@@ -99,6 +99,16 @@ def bench_chain(security_json: str, n_routes: int, target_route: int, token: str
     """ns per tools/call through stages 1..depth of the request chain without I/O
     (1 parse ... 7 forward, 8 the answer back), timed in C++."""
 
+class FuzzInvariantViolation(AssertionError):
+    """A fuzz harness found one of its invariants broken (cpp/fuzz/fuzz_check.hpp)."""
+
+def fuzz_targets() -> List[str]:
+    """The fuzz targets (cpp/fuzz/targets.hpp), each with a corpus in cpp/fuzz/corpus/."""
+
+def fuzz_replay(target: str, data: bytes) -> None:
+    """Runs one fuzz target's harness body on `data`, as libFuzzer would. Raises
+    FuzzInvariantViolation for a broken invariant, ValueError for an unknown target."""
+
 def match_pattern(pattern: str, name: str) -> bool:
     """The route pattern matcher, exposed for tests."""
 

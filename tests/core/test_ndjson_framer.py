@@ -54,3 +54,12 @@ def test_a_line_exactly_at_the_limit_passes():
     framer = _core.NdjsonFramer(5)
     framer.feed(b"12345\n123456\n")
     assert drain(framer) == [b"12345", 6]
+
+
+def test_a_crlf_line_at_the_limit_is_taken_when_the_lf_comes_later():
+    # Found by the ndjson_framer fuzz target: the CR used to count against the limit.
+    framer = _core.NdjsonFramer(4)
+    framer.feed(b"abcd\r")
+    assert drain(framer) == []
+    framer.feed(b"\n")
+    assert drain(framer) == [b"abcd"]

@@ -100,6 +100,8 @@ def test_foreign_origins_and_hosts_are_refused(http_proxy):
     proxy, http, fake = http_proxy("echo")
     assert http.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, Origin="http://evil.example")[0] == 403
     assert http.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, Host="evil.example")[0] == 403
+    # A bracketed host followed by anything but a port is no loopback name (found by fuzzing).
+    assert http.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, Host="[::1]evil.example")[0] == 403
     status, _, _ = http.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, Origin=http.base)
     assert status == 200
 

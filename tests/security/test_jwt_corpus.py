@@ -72,6 +72,12 @@ CASES: List[Case] = [
     Case("exp is true", lambda k: hs(c(exp=True)), "malformed"),
     Case("nbf is a string", lambda k: raw_token(header(), js(c(nbf="0")), SECRET), "malformed"),
     Case("iat is an array", lambda k: raw_token(header(), js(c(iat=[NOW])), SECRET), "malformed"),
+    # Boost.JSON reads these as NaN and infinity: no NumericDate (found by the jwt fuzz target).
+    Case("exp spelt 0e400", lambda k: raw_token(header(), js(c(exp=None))[:-1] + ',"exp":0e400}', SECRET),
+         "malformed"),
+    Case("exp spelt 1e400", lambda k: raw_token(header(), js(c(exp=None))[:-1] + ',"exp":1e400}', SECRET),
+         "malformed"),
+    Case("nbf spelt 0e400", lambda k: raw_token(header(), js(c())[:-1] + ',"nbf":0e400}', SECRET), "malformed"),
     Case("no sub", lambda k: hs(c(sub=None)), "missing_claim"),
     Case("sub is a number", lambda k: hs(c(sub=42)), "malformed"),
     Case("sub with a newline", lambda k: hs(c(sub="alice\nadmin")), "malformed"),

@@ -33,12 +33,14 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-// A JSON number as a double; false for anything else (booleans and strings included).
+// A JSON number as a finite double; false for anything else (booleans and strings
+// included). Boost.JSON reads "1e400" as infinity and "0e400" as NaN: a NaN exp compares
+// false with everything, so it would pass the expiry check; neither is a NumericDate.
 bool as_number(const json::value& v, double& out) {
   switch (v.kind()) {
     case json::kind::int64: out = static_cast<double>(v.get_int64()); return true;
     case json::kind::uint64: out = static_cast<double>(v.get_uint64()); return true;
-    case json::kind::double_: out = v.get_double(); return true;
+    case json::kind::double_: out = v.get_double(); return std::isfinite(out);
     default: return false;
   }
 }

@@ -47,7 +47,9 @@ Frame NdjsonFramer::next() {
 
     if (!nl) {
       scanned_ = buf_.size() - start_;
-      if (scanned_ > max_) {
+      // One byte past the limit may be the CR of a CRLF peer's line that is just at the
+      // limit: wait for the byte after it, or a split stream would refuse what a whole one takes.
+      if (scanned_ > max_ + 1 || (scanned_ == max_ + 1 && buf_.back() != '\r')) {
         // Over the limit with no end in sight: stop buffering this line.
         discarding_ = true;
         discarded_ = scanned_;

@@ -1,12 +1,21 @@
 #include "protocol/sse_parser.hpp"
 
+#include <algorithm>
+
 namespace fasterapi::protocol {
 
 void SseParser::feed(std::string_view bytes) {
   if (overflowed_) return;
   buf_.append(bytes);
-  if (at_start_ && buf_.size() >= 3) {
-    if (buf_.compare(0, 3, "\xEF\xBB\xBF") == 0) buf_.erase(0, 3);
+  if (at_start_) {
+    // A BOM opens the stream or nowhere: until three bytes are in, hold back only while
+    // they could still be one (lines must not be taken before that is known).
+    constexpr std::string_view kBom = "\xEF\xBB\xBF";
+    const size_t n = std::min(buf_.size(), kBom.size());
+    if (std::string_view(buf_).substr(0, n) == kBom.substr(0, n)) {
+      if (n < kBom.size()) return;
+      buf_.erase(0, kBom.size());
+    }
     at_start_ = false;
   }
   size_t start = 0;

@@ -291,85 +291,65 @@ std::string HttpFront::base_url(const HttpRequest& req) const {
   return scheme() + "://" + (host ? *host : "127.0.0.1:" + std::to_string(port_));
 }
 
-bool HttpFront::origin_allowed(const HttpRequest& req) const {
-  // DNS rebinding: a page elsewhere must not reach a local server. A request with an
-  // Origin must come from this host; bound to loopback, the Host must be a loopback name.
-  auto host_of = [](std::string_view hostport) {
-    if (!hostport.empty() && hostport.front() == '[') return std::string(hostport.substr(0, hostport.find(']') + 1));
-    return std::string(hostport.substr(0, hostport.find(':')));
-  };
-  auto loopback_name = [](const std::string& h) { return h == "localhost" || h == "127.0.0.1" || h == "[::1]"; };
-  const std::string* host = req.header("host");
-  if (server_ && server_->loopback() && host && !loopback_name(host_of(*host))) return false;
-  if (const std::string* origin = req.header("origin")) {
-    std::string_view o = *origin;
-    const auto scheme = o.find("://");
-    if (scheme == std::string_view::npos) return false;
-    const std::string origin_host = host_of(o.substr(scheme + 3));
-    if (host && origin_host == host_of(*host)) return true;
-    return loopback_name(origin_host) && (!server_ || server_->loopback());
+void HttpFront::handle(HttpRequest& req, std::shared_ptr<HttpExchange> ex) {
+  const RequestVerdict verdict = route_request(req, {path_, server_ && server_->loopback()});
+  switch (verdict.route) {
+    case HttpRoute::Refused: return refuse(verdict, *ex);
+    case HttpRoute::Health: return respond_health(*ex);
+    case HttpRoute::Metrics:
+      return ex->respond(200, {{"Content-Type", "text/plain; version=0.0.4"}}, proxy_.metrics_text_now());
+    case HttpRoute::ProtectedResource: return respond_protected_resource(req, *ex);
+    case HttpRoute::McpPost: return handle_post(req, std::move(ex));
+    case HttpRoute::McpGet: return handle_get(req, std::move(ex));
+    case HttpRoute::McpDelete: return handle_delete(req, std::move(ex));
   }
-  return true;
 }
 
-void HttpFront::handle(HttpRequest& req, std::shared_ptr<HttpExchange> ex) {
-  if (!origin_allowed(req)) {
-    proxy_.stats().counters["http_forbidden_origin"]++;
-    return ex->respond(403, json_headers(), error_body(errors::kInvalidRequest, "Forbidden origin", "forbidden_origin"));
+void HttpFront::respond_health(HttpExchange& ex) {
+  json::object o;
+  json::object ups;
+  bool all = true;
+  for (auto& [name, ok] : proxy_.health_now()) {
+    ups[name] = ok;
+    all = all && ok;
   }
-  std::string path = req.target.substr(0, req.target.find('?'));
-  if (path == "/health") {
-    json::object o;
-    json::object ups;
-    bool all = true;
-    for (auto& [name, ok] : proxy_.health_now()) {
-      ups[name] = ok;
-      all = all && ok;
-    }
-    o["status"] = all ? "ok" : "degraded";
-    o["upstreams"] = std::move(ups);
-    return ex->respond(all ? 200 : 503, json_headers(), json::serialize(o));
+  o["status"] = all ? "ok" : "degraded";
+  o["upstreams"] = std::move(ups);
+  ex.respond(all ? 200 : 503, json_headers(), json::serialize(o));
+}
+
+void HttpFront::refuse(const RequestVerdict& verdict, HttpExchange& ex) {
+  if (verdict.reason == std::string_view("forbidden_origin")) proxy_.stats().counters["http_forbidden_origin"]++;
+  if (verdict.status == 405) return ex.respond(405, {{"Allow", kMcpAllow}}, "");
+  ex.respond(verdict.status, json_headers(), error_body(errors::kInvalidRequest, verdict.message, verdict.reason));
+}
+
+void HttpFront::respond_protected_resource(const HttpRequest& req, HttpExchange& ex) {
+  // RFC 9728: where a client learns how to get a token for this resource.
+  json::object o;
+  o["resource"] = base_url(req) + path_;
+  json::array methods;
+  methods.emplace_back("header");
+  o["bearer_methods_supported"] = std::move(methods);
+  const auto& sec = proxy_.settings().security;
+  if (sec.jwt && sec.jwt->policy.issuer && !sec.jwt->policy.issuer->empty()) {
+    json::array servers;
+    servers.emplace_back(*sec.jwt->policy.issuer);
+    o["authorization_servers"] = std::move(servers);
   }
-  if (path == "/metrics")
-    return ex->respond(200, {{"Content-Type", "text/plain; version=0.0.4"}}, proxy_.metrics_text_now());
-  if (path == "/.well-known/oauth-protected-resource" || path == "/.well-known/oauth-protected-resource" + path_) {
-    // RFC 9728: where a client learns how to get a token for this resource.
-    json::object o;
-    o["resource"] = base_url(req) + path_;
-    json::array methods;
-    methods.emplace_back("header");
-    o["bearer_methods_supported"] = std::move(methods);
-    const auto& sec = proxy_.settings().security;
-    if (sec.jwt && sec.jwt->policy.issuer && !sec.jwt->policy.issuer->empty()) {
-      json::array servers;
-      servers.emplace_back(*sec.jwt->policy.issuer);
-      o["authorization_servers"] = std::move(servers);
-    }
-    json::array scopes;
-    for (auto& s : sec.route_scopes)
-      if (!s.empty()) scopes.emplace_back(s);
-    if (!scopes.empty()) o["scopes_supported"] = std::move(scopes);
-    return ex->respond(200, json_headers(), json::serialize(o));
-  }
-  if (path != path_)
-    return ex->respond(404, json_headers(), error_body(errors::kInvalidRequest, "Not found", "not_found"));
-  if (req.method == "POST") return handle_post(req, std::move(ex));
-  if (req.method == "GET") return handle_get(req, std::move(ex));
-  if (req.method == "DELETE") return handle_delete(req, std::move(ex));
-  ex->respond(405, {{"Allow", "GET, POST, DELETE"}}, "");
+  json::array scopes;
+  for (auto& s : sec.route_scopes)
+    if (!s.empty()) scopes.emplace_back(s);
+  if (!scopes.empty()) o["scopes_supported"] = std::move(scopes);
+  ex.respond(200, json_headers(), json::serialize(o));
 }
 
 void HttpFront::handle_post(HttpRequest& req, std::shared_ptr<HttpExchange> ex) {
   if (proxy_.shutting_down())
     return ex->respond(503, json_headers(), error_body(errors::kShuttingDown, "The proxy is shutting down", "shutting_down"));
-  const std::string* ctype = req.header("content-type");
-  if (!ctype || ctype->find("application/json") == std::string::npos)
-    return ex->respond(415, json_headers(),
-                       error_body(errors::kInvalidRequest, "Content-Type must be application/json", "unsupported_media_type"));
+  if (const RequestVerdict headers = check_post_headers(req); headers.route == HttpRoute::Refused)
+    return refuse(headers, *ex);
   const std::string* version = req.header("mcp-protocol-version");
-  if (version && !protocol::is_handshake_version(*version) && !protocol::is_stateless_version(*version))
-    return ex->respond(400, json_headers(),
-                       error_body(errors::kInvalidRequest, "Unsupported MCP-Protocol-Version", "unsupported_protocol_version"));
   const std::string* authorization = req.header("authorization");
   const std::string resource_metadata = base_url(req) + "/.well-known/oauth-protected-resource";
   if (proxy_.security().auth_active() && !authorization) {

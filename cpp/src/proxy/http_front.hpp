@@ -14,6 +14,7 @@
 #include <string>
 
 #include "proxy/client_output.hpp"
+#include "proxy/http_request_check.hpp"
 #include "transport/http_server.hpp"
 #include "transport/tls.hpp"
 
@@ -47,7 +48,9 @@ class HttpFront {
   void handle_post(transport::HttpRequest& req, std::shared_ptr<transport::HttpExchange> ex);
   void handle_get(transport::HttpRequest& req, std::shared_ptr<transport::HttpExchange> ex);
   void handle_delete(transport::HttpRequest& req, std::shared_ptr<transport::HttpExchange> ex);
-  bool origin_allowed(const transport::HttpRequest& req) const;
+  void refuse(const RequestVerdict& verdict, transport::HttpExchange& ex);
+  void respond_health(transport::HttpExchange& ex);
+  void respond_protected_resource(const transport::HttpRequest& req, transport::HttpExchange& ex);
   std::string scheme() const;
   std::string base_url(const transport::HttpRequest& req) const;
   std::string new_session_id();

@@ -16,12 +16,6 @@ namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 namespace ssl = asio::ssl;
 
-const std::string* HttpRequest::header(std::string_view name) const {
-  for (auto& [k, v] : headers)
-    if (k == name) return &v;
-  return nullptr;
-}
-
 // The connection interface an exchange writes its answer through.
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
@@ -157,8 +151,7 @@ class Connection final : public HttpConnection {
   void read_request() {
     if (closed_) return;
     parser_.emplace();
-    parser_->header_limit(static_cast<uint32_t>(limits_.max_header_bytes));
-    parser_->body_limit(limits_.max_body_bytes);
+    apply_limits(*parser_, limits_);
     tcp_layer().expires_after(std::chrono::milliseconds(limits_.read_timeout_ms));
     auto self = self_ptr();
     http::async_read(stream_, buffer_, *parser_, [self](beast::error_code ec, size_t) { self->on_request(ec); });
@@ -184,15 +177,7 @@ class Connection final : public HttpConnection {
     }
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
-    HttpRequest req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    for (auto& f : msg) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers.emplace_back(std::move(name), std::string(f.value()));
-    }
-    req.body = std::move(msg.body());
+    HttpRequest req = to_http_request(std::move(msg));
     auto ex = std::make_shared<HttpExchange>(shared_from_this());
     current_ = ex;
     handler_(req, ex);
@@ -288,7 +273,7 @@ class Connection final : public HttpConnection {
   const HttpLimits& limits_;
   HttpHandler& handler_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::shared_ptr<HttpExchange> current_;
   std::deque<std::pair<std::function<void(std::function<void(bool)>)>, size_t>> ops_;
   bool writing_ = false;

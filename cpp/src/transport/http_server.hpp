@@ -12,28 +12,12 @@
 #include <utility>
 #include <vector>
 
+#include "transport/http_request.hpp"
 #include "transport/tls.hpp"
 
 namespace fasterapi::transport {
 
 namespace asio = boost::asio;
-
-struct HttpLimits {
-  size_t max_header_bytes = 16 * 1024;
-  size_t max_body_bytes = 4 * 1024 * 1024;
-  int64_t read_timeout_ms = 30000;  // a request must arrive whole within this (slow clients)
-  size_t max_connections = 1024;
-};
-
-using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
-
-struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path, with any query
-  HttpHeaders headers;  // names lower-cased
-  std::string body;
-  const std::string* header(std::string_view name) const;  // nullptr when absent
-};
 
 class HttpConnection;
 
