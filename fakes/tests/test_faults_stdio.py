@@ -117,6 +117,12 @@ def test_stderr_flood(raw):
     assert echo(client)["result"]["content"][0]["text"] == "hi"
 
 
+def test_stderr_flood_line_length(raw):
+    client = raw("--fault", "stderr_flood kb=64 line=8192")
+    line = client.stderr_text("mcp-fake: flood")
+    assert len(line.rstrip("\n")) == 8191
+
+
 def test_stdout_noise(raw):
     client = raw("--fault", "stdout_noise nth=1 method=ping")
     client.request("ping")
@@ -166,6 +172,14 @@ def test_huge_line(raw):
     client.request("ping")
     line = client.read_line()
     assert len(line) >= 2_000_000 and json.loads(line)["id"] == 1
+
+
+def test_endless_line_never_ends(raw):
+    client = raw("--fault", "endless_line chunk=4096 method=ping", raw_bytes=True)
+    client.request("ping")
+    data = client.read_bytes(1_000_000)
+    assert len(data) >= 1_000_000
+    assert data.startswith(b'{"_endless":"xxx') and b"\n" not in data
 
 
 def test_deep_nesting(raw):
