@@ -301,6 +301,13 @@ def test_notification_flood(raw):
     assert len([m for m in client.seen if m.get("method") == "notifications/message"]) == 200
 
 
+def test_notification_flood_padded(raw):
+    client = raw("--fault", "notification_flood count=3 size=5000 method=ping")
+    assert client.call("ping")["result"] == {}
+    data = [m["params"]["data"] for m in client.seen if m.get("method") == "notifications/message"]
+    assert [len(d) for d in data] == [5000] * 3 and data[2].startswith("flood 2x")
+
+
 def test_progress_for_an_unknown_token(raw):
     client = raw("--fault", "unknown_progress method=ping")
     client.call("ping")
