@@ -54,3 +54,16 @@ def test_a_line_exactly_at_the_limit_passes():
     framer = _core.NdjsonFramer(5)
     framer.feed(b"12345\n123456\n")
     assert drain(framer) == [b"12345", 6]
+
+
+def test_a_line_over_the_limit_is_known_before_it_ends():
+    # A peer whose line never ends must not be waited on: the crossing is visible at once.
+    framer = _core.NdjsonFramer(10)
+    framer.feed(b"x" * 8)
+    assert drain(framer) == [] and framer.overflowing_bytes() == 0
+    framer.feed(b"x" * 8)
+    assert drain(framer) == [] and framer.overflowing_bytes() == 16
+    framer.feed(b"x" * 100)
+    assert drain(framer) == [] and framer.overflowing_bytes() == 116
+    framer.feed(b"x\n{}\n")
+    assert drain(framer) == [117, b"{}"] and framer.overflowing_bytes() == 0

@@ -85,8 +85,8 @@ void UpstreamConnection::open() {
   h.on_oversized = [weak](size_t size) {
     auto self = weak.lock();
     if (!self) return;
-    log::error("upstream", self->label() + ": sent a message of " + std::to_string(size) +
-                               " bytes, over max_message_bytes; closing the connection");
+    log::error("upstream", self->label() + ": sent a message over max_message_bytes (" +
+                               std::to_string(size) + " bytes read of it); closing the connection");
     auto d = unavailable_data(self->owner_, "upstream_message_too_large");
     d["size"] = size;
     d["max_bytes"] = self->owner_.max_message_bytes();
@@ -95,6 +95,9 @@ void UpstreamConnection::open() {
                std::move(d));
     self->shutdown();
   };
+  // A line that never ends must not hold the calls in flight until they time out: give up
+  // on the connection as soon as the limit is crossed.
+  h.on_over_limit = h.on_oversized;
   h.on_read_closed = [weak] {
     if (auto self = weak.lock()) self->on_stdout_closed();
   };
