@@ -9,6 +9,8 @@ import os
 import uuid
 from pathlib import Path
 
+import pytest
+
 from fasterapi.mcp import MCPProxy, ProxyRoute, UpstreamConfig
 
 from support.processes import marked, open_fds, wait_exited, zombies_under
@@ -56,6 +58,7 @@ def one_round(mark, kinds):
     assert extra["escaped_descendants_killed"] == escapees
 
 
+@pytest.mark.timeout(600)  # about 40 s here; mostly waiting, so much the same under ASan
 def test_a_thousand_spawn_and_kill_cycles_leave_no_zombie_no_orphan_no_descriptor():
     mark = uuid.uuid4().hex
     entry = f"FASTERAPI_HYGIENE_MARK={mark}"
