@@ -289,6 +289,17 @@ void UpstreamConnection::report_loss() {
 void UpstreamConnection::finish_if_done() {
   if (!(exited_ && stdout_closed_)) return;
   if (!reaped_) reaped_ = transport::try_reap(child_.pid, exit_code_, exit_signal_);
+  // A descendant outside the process group may still hold the stdin pipe (a daemon that
+  // closed only its output): nothing waits on it, so it would outlive us unless found here.
+  const int stdin_fd = io_ ? io_->write_fd() : -1;
+  if (child_.stdin_pipe != 0 && (stdin_fd < 0 || transport::pipe_has_readers(stdin_fd))) {
+    const int killed = transport::kill_pipe_holders_by_inode(child_.stdin_pipe);
+    if (killed > 0) {
+      owner_.hooks().count("escaped_descendants_killed");
+      log::warn("upstream", label() + ": killed " + std::to_string(killed) +
+                                " process(es) outside its process group still holding its stdin");
+    }
+  }
   state_ = State::Closed;
   timer_.cancel();
   stop_timer_.cancel();

@@ -45,6 +45,8 @@ class FdChannel : public std::enable_shared_from_this<FdChannel> {
   void close_write_when_flushed();
   // The fd being read, or -1 once the read side is closed (never a number since reused).
   int read_fd() { return reader_.is_open() ? reader_.native_handle() : -1; }
+  // The fd being written, or -1 once the write side is closed.
+  int write_fd() { return writer_.is_open() ? writer_.native_handle() : -1; }
   // Stops reading; queued writes still go out.
   void stop_reading();
   // Stops everything now; no handler is called afterwards.
