@@ -19,7 +19,8 @@ def _table(header: str, values: Dict[str, Any]) -> List[str]:
     return [header] + [f"{key} = {json.dumps(value)}" for key, value in values.items()] + [""]
 
 
-def _environment() -> Dict[str, str]:
+def proxy_environment() -> Dict[str, str]:
+    """The test's environment, for a proxy process whose memory a test measures."""
     env = dict(os.environ)
     if "libasan" in env.get("LD_PRELOAD", ""):
         # ASan keeps freed memory in a quarantine (256 MiB by default), resident until it is
@@ -44,7 +45,7 @@ class ProxyProcess:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "fasterapi.mcp", "serve", "--config", str(config)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=workdir,
-                env=_environment())
+                env=proxy_environment())
         self.client = LineClient(os.dup(self.proc.stdout.fileno()), os.dup(self.proc.stdin.fileno()))
 
     def peak_rss_kib(self) -> int:

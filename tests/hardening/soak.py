@@ -32,6 +32,7 @@ from mcp_fakes import calls, command, read_record  # noqa: E402
 from support.line_client import LineClient  # noqa: E402
 from support.processes import descendants, open_fds, state, status_kib, zombies_under  # noqa: E402
 from support.proxy_helpers import eventually  # noqa: E402
+from hardening.proxy_process import proxy_environment  # noqa: E402
 
 # What a run must hold, and why:
 # - resident memory after the run at most RSS_GROWTH_MIB above what it was once every client
@@ -94,6 +95,7 @@ class Tally:
         self.unanswered: List[str] = []  # a request with no answer within the bound
         self.duplicates: List[str] = []  # an answer no request was waiting for
         self.flood_notifications = 0
+        self.crashed: List[str] = []  # a client thread that stopped on an exception
 
     def add(self, what: str) -> None:
         with self.lock:
@@ -141,25 +143,34 @@ def client_loop(path: str, seed: int, start: Dict[str, Any], tally: Tally, warm:
     rng = random.Random(seed)
     client = SocketClient(path)
     try:
-        client.initialize()
-        client.request("logging/setLevel", {"level": "info"})
-        for name in ("math_add", "echo", "data_count", "admin_status"):  # every upstream once
-            client.request("tools/call", {"name": name, "arguments": {"a": 1, "b": 1, "text": "w",
-                                                                      "table": "users"}}, timeout=30)
-        warm.wait(timeout=120)
-        start["go"].wait(timeout=120)
-        while time.monotonic() < start["deadline"]:
-            one_call(rng, client, tally)
-            while not client.notifications.empty():  # read as it comes: a fast client
-                if client.notifications.get().get("params", {}).get("logger") == "flood":
-                    with tally.lock:
-                        tally.flood_notifications += 1
+        run_client(client, rng, start, tally, warm)
+    except Exception as e:  # an answer of the wrong shape, a broken barrier: the run fails
+        with tally.lock:
+            tally.crashed.append(f"client {seed}: {e!r}")
+        warm.abort()
     finally:
         client.close()
         client.wait_closed(timeout=60)
         for key, msgs in client.unclaimed().items():
             with tally.lock:
                 tally.duplicates.append(f"client {seed} id {key}: {msgs[:1]}")
+
+
+def run_client(client: LineClient, rng: random.Random, start: Dict[str, Any], tally: Tally,
+               warm: threading.Barrier) -> None:
+    client.initialize()
+    client.request("logging/setLevel", {"level": "info"})
+    for name in ("math_add", "echo", "data_count", "admin_status"):  # every upstream once
+        client.request("tools/call", {"name": name, "arguments": {"a": 1, "b": 1, "text": "w",
+                                                                  "table": "users"}}, timeout=30)
+    warm.wait(timeout=120)
+    start["go"].wait(timeout=120)
+    while time.monotonic() < start["deadline"]:
+        one_call(rng, client, tally)
+        while not client.notifications.empty():  # read as it comes: a fast client
+            if client.notifications.get().get("params", {}).get("logger") == "flood":
+                with tally.lock:
+                    tally.flood_notifications += 1
 
 
 def live_children(pid: int) -> int:
@@ -185,7 +196,8 @@ def run(workdir: Path, seconds: float, clients: int = 16, seed: int = 1) -> Dict
     sock = str(workdir / "proxy.sock")
     log = open(workdir / "proxy.stderr", "wb")
     server = subprocess.Popen([sys.executable, str(HERE / "socket_proxy.py"), str(write_config(workdir)), sock],
-                              stdout=subprocess.PIPE, stderr=log, cwd=workdir, text=True)
+                              stdout=subprocess.PIPE, stderr=log, cwd=workdir, text=True,
+                              env=proxy_environment())
     failures: List[str] = []
     figures: Dict[str, Any] = {"clients": clients, "seconds": seconds}
     try:
@@ -197,7 +209,13 @@ def run(workdir: Path, seconds: float, clients: int = 16, seed: int = 1) -> Dict
                    for i in range(clients)]
         for t in threads:
             t.start()
-        warm.wait(timeout=120)
+        try:
+            warm.wait(timeout=120)
+        except threading.BrokenBarrierError:
+            start["go"].set()
+            for t in threads:
+                t.join()
+            raise AssertionError(f"the clients did not all warm up: {tally.crashed}")
         rss0, fds0, kids0 = status_kib(server.pid, "VmRSS"), open_fds(server.pid), live_children(server.pid)
         start["deadline"] = time.monotonic() + seconds
         start["go"].set()
@@ -218,6 +236,7 @@ def run(workdir: Path, seconds: float, clients: int = 16, seed: int = 1) -> Dict
         failures += [f"wrong: {w}" for w in tally.wrong[:5]]
         failures += [f"unanswered: {u}" for u in tally.unanswered[:5]]
         failures += [f"duplicate: {d}" for d in tally.duplicates[:5]]
+        failures += [f"client stopped: {c}" for c in tally.crashed[:5]]
         received = len(calls(read_record(workdir / "steady.jsonl"), name="math_add"))
         expected = tally.math_add_sent + clients  # + each client's warm-up call
         figures["steady_math_add_received"] = received
