@@ -30,7 +30,7 @@ if str(HERE.parent) not in sys.path:
 
 from mcp_fakes import calls, command, read_record  # noqa: E402
 from support.line_client import LineClient  # noqa: E402
-from support.processes import descendants, open_fds, state, status_kib, zombies_under  # noqa: E402
+from support.processes import descendants, marked, open_fds, state, status_kib, zombies_under  # noqa: E402
 from support.proxy_helpers import eventually  # noqa: E402
 from hardening.proxy_process import proxy_environment  # noqa: E402
 
@@ -45,6 +45,7 @@ FD_SLACK = 8
 # - every request answered exactly once; the steady upstream received each of its calls
 #   exactly once; no zombie (beyond the instant before a reap); spawns == exits at the end.
 FDS_PER_UPSTREAM_PROCESS = 4
+RUN_MARK = "FASTERAPI_SOAK_RUN"
 
 # name, fake profile, faults, the tools routed to it, upstream options
 UPSTREAMS = [
@@ -61,11 +62,15 @@ def write_config(workdir: Path) -> Path:
     # The breaker reopens the crashing upstream after a second, so it crashes again and again.
     lines = ["[proxy]", 'name = "soak"', "enable_request_logging = false", "circuit_breaker_open_ms = 1000", ""]
     for name, profile, faults, pattern, options in UPSTREAMS:
-        argv = command("--profile", profile, "--record", str(workdir / f"{name}.jsonl"),
-                       *[a for f in faults for a in ("--fault", f)])
+        # Only the steady fake keeps a record (the one checked): a long run's floods would
+        # fill the disk.
+        record = ["--record", str(workdir / f"{name}.jsonl")] if name == "steady" else []
+        argv = command("--profile", profile, *record, *[a for f in faults for a in ("--fault", f)])
         upstream = {"name": name, "transport_type": "stdio", "command": argv[0], "args": argv[1:],
                     "max_connections": 2, "shutdown_grace_ms": 500, **options}
-        lines += ["[[upstreams]]"] + [f"{k} = {json.dumps(v)}" for k, v in upstream.items()] + [""]
+        lines += ["[[upstreams]]"] + [f"{k} = {json.dumps(v)}" for k, v in upstream.items()]
+        # The run's mark on every upstream process, to find any left behind wherever it went.
+        lines += [f"env = {{ {RUN_MARK} = {json.dumps(str(workdir))} }}", ""]
         lines += ["[[routes]]", f'upstream_name = "{name}"', f"tool_pattern = {json.dumps(pattern)}", ""]
     path = workdir / "soak.toml"
     path.write_text("\n".join(lines))
@@ -177,20 +182,6 @@ def live_children(pid: int) -> int:
     return sum(1 for p in descendants(pid) if state(p) not in ("Z", ""))
 
 
-def by_argument(text: str) -> List[int]:
-    """Live processes with `text` in their command line (the fakes name files in the workdir)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    if text.encode() in f.read() and state(int(entry)) not in ("Z", ""):
-                        found.append(int(entry))
-            except OSError:
-                pass
-    return found
-
-
 def run(workdir: Path, seconds: float, clients: int = 16, seed: int = 1) -> Dict[str, Any]:
     """Runs the soak; returns its figures and `failures` (empty when every check held)."""
     sock = str(workdir / "proxy.sock")
@@ -259,9 +250,14 @@ def run(workdir: Path, seconds: float, clients: int = 16, seed: int = 1) -> Dict
         figures.update(upstream_spawns=extra["upstream_spawns"], upstream_exits=extra["upstream_exits"])
         if extra["upstream_spawns"] != extra["upstream_exits"]:
             failures.append(f"{extra['upstream_spawns']} upstream processes started, {extra['upstream_exits']} ended")
-    left = by_argument(str(workdir))
+    left = marked(f"{RUN_MARK}={workdir}")
     if left:
         failures.append(f"processes left behind: {left}")
+        for pid in left:  # reported; not left running
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
     figures["failures"] = failures
     return figures
 
