@@ -9,13 +9,13 @@ import pytest
 
 from support.proxy_helpers import eventually
 
-from .proxy_process import ProxyProcess
+from .proxy_process import MEMORY_FACTOR, ProxyProcess
 
 MAX_MESSAGE = 4 * 1024 * 1024  # the default max_message_bytes, stated so the bound below follows
 # A client's unread output may reach four max_message_bytes (16 MiB) before notifications are
 # dropped; a line in the making is cut at max_message_bytes. 48 MiB leaves room for both and
 # the allocator, and is still less than any one of the floods below held whole.
-GROWTH_BOUND_MIB = 48
+GROWTH_BOUND_MIB = 48 * MEMORY_FACTOR
 FLOOD_MIB = 64
 
 
