@@ -41,10 +41,11 @@ from hardening.proxy_process import MEMORY_FACTOR, proxy_environment  # noqa: E4
 RSS_GROWTH_MIB = 32 * MEMORY_FACTOR  # doubled under ASan (proxy_process.py says why)
 # - descriptors: the same count once each live upstream process's 4 (3 pipes and a pidfd)
 #   are set aside, give or take FD_SLACK for a connection being set up or torn down;
+FDS_PER_UPSTREAM_PROCESS = 4
 FD_SLACK = 8
 # - every request answered exactly once; the steady upstream received each of its calls
-#   exactly once; no zombie (beyond the instant before a reap); spawns == exits at the end.
-FDS_PER_UPSTREAM_PROCESS = 4
+#   exactly once; no zombie (beyond the instant before a reap); spawns == exits at the end;
+#   no process carrying RUN_MARK left anywhere.
 RUN_MARK = "FASTERAPI_SOAK_RUN"
 
 # name, fake profile, faults, the tools routed to it, upstream options
