@@ -66,6 +66,7 @@ class PyFramer {
     if (f.kind == K::Oversized) return py::int_(f.size);
     return py::bytes(f.line.data(), f.line.size());
   }
+  size_t overflowing_bytes() const { return framer_.overflowing_bytes(); }
 
  private:
   fasterapi::protocol::NdjsonFramer framer_;
@@ -152,7 +153,8 @@ PYBIND11_MODULE(_core, m) {
   py::class_<PyFramer>(m, "NdjsonFramer")
       .def(py::init<size_t>(), py::arg("max_message_bytes"))
       .def("feed", &PyFramer::feed)
-      .def("next", &PyFramer::next);
+      .def("next", &PyFramer::next)
+      .def("overflowing_bytes", &PyFramer::overflowing_bytes);
 
   using fasterapi::policy::BreakerConfig;
   using fasterapi::policy::CircuitBreaker;

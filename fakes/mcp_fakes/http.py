@@ -129,7 +129,7 @@ class SseStream:
 
     def write_raw(self, data):
         with self.lock:
-            self._write(data)
+            return self._write(data)
 
     def _write(self, data):
         if self.connection is None:
@@ -234,7 +234,7 @@ class PostChannel:
     def write_raw(self, data):
         with self.lock:
             self._start_sse()
-            self.stream.write_raw(data)
+            return self.stream.write_raw(data)
 
     def close_stream(self):
         """Close the connection mid-request; the stream goes on for a client that resumes it."""

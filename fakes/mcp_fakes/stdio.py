@@ -22,12 +22,14 @@ class LineChannel:
         return line + b"\n"
 
     def write_raw(self, data):
+        """False once the client has gone away (the reader then sees EOF and we exit)."""
         with self.lock:
             try:
                 self.stream.write(data)
                 self.stream.flush()
+                return True
             except (BrokenPipeError, ValueError, OSError):
-                pass  # the client went away; the reader sees EOF and we exit
+                return False
 
     def close(self):
         with self.lock:

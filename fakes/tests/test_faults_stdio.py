@@ -117,6 +117,18 @@ def test_stderr_flood(raw):
     assert echo(client)["result"]["content"][0]["text"] == "hi"
 
 
+def test_stderr_flood_line_length(raw):
+    client = raw("--fault", "stderr_flood kb=64 line=8192")
+    lines = []
+    while len(lines) < 8:
+        line = client.stderr_lines.get(timeout=5)
+        assert line is not None
+        lines.append(len(line.rstrip(b"\n")))
+    # The fake's start-up message (its text and its newline may be two writes) can land
+    # inside the flood (which runs on its own thread): at most three lines are disturbed.
+    assert lines.count(8191) >= 5
+
+
 def test_stdout_noise(raw):
     client = raw("--fault", "stdout_noise nth=1 method=ping")
     client.request("ping")
@@ -166,6 +178,14 @@ def test_huge_line(raw):
     client.request("ping")
     line = client.read_line()
     assert len(line) >= 2_000_000 and json.loads(line)["id"] == 1
+
+
+def test_endless_line_never_ends(raw):
+    client = raw("--fault", "endless_line chunk=4096 method=ping", raw_bytes=True)
+    client.request("ping")
+    data = client.read_bytes(1_000_000)
+    assert len(data) >= 1_000_000
+    assert data.startswith(b'{"_endless":"xxx') and b"\n" not in data
 
 
 def test_deep_nesting(raw):
@@ -285,6 +305,13 @@ def test_notification_flood(raw):
     reply = client.call("ping")
     assert reply["result"] == {}
     assert len([m for m in client.seen if m.get("method") == "notifications/message"]) == 200
+
+
+def test_notification_flood_padded(raw):
+    client = raw("--fault", "notification_flood count=3 size=5000 method=ping")
+    assert client.call("ping")["result"] == {}
+    data = [m["params"]["data"] for m in client.seen if m.get("method") == "notifications/message"]
+    assert [len(d) for d in data] == [5000] * 3 and data[2].startswith("flood 2x")
 
 
 def test_progress_for_an_unknown_token(raw):

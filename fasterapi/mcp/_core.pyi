@@ -119,6 +119,8 @@ class NdjsonFramer:
     def next(self) -> object:
         """bytes for a complete line; None when more input is needed;
         an int (the size seen) for a line that exceeded the limit."""
+    def overflowing_bytes(self) -> int:
+        """Bytes seen of a line already over the limit whose newline has not come, else 0."""
 
 class CircuitBreaker:
     def __init__(self, threshold: int, open_ms: int, half_open_max_calls: int, half_open_max_ms: int) -> None: ...

@@ -63,3 +63,16 @@ def test_a_crlf_line_at_the_limit_is_taken_when_the_lf_comes_later():
     assert drain(framer) == []
     framer.feed(b"\n")
     assert drain(framer) == [b"abcd"]
+
+
+def test_a_line_over_the_limit_is_known_before_it_ends():
+    # A peer whose line never ends must not be waited on: the crossing is visible at once.
+    framer = _core.NdjsonFramer(10)
+    framer.feed(b"x" * 8)
+    assert drain(framer) == [] and framer.overflowing_bytes() == 0
+    framer.feed(b"x" * 8)
+    assert drain(framer) == [] and framer.overflowing_bytes() == 16
+    framer.feed(b"x" * 100)
+    assert drain(framer) == [] and framer.overflowing_bytes() == 116
+    framer.feed(b"x\n{}\n")
+    assert drain(framer) == [117, b"{}"] and framer.overflowing_bytes() == 0

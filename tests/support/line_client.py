@@ -17,7 +17,9 @@ DEFAULT_TIMEOUT = 15.0
 
 
 class LineClient:
-    def __init__(self, read_fd: int, write_fd: int) -> None:
+    def __init__(self, read_fd: int, write_fd: int, keep_raw: bool = True) -> None:
+        # keep_raw=False: a long run keeps no copy of every line (memory stays flat).
+        self._keep_raw = keep_raw
         self._read = os.fdopen(read_fd, "rb", buffering=0)
         self._write_fd = write_fd
         self._ids = itertools.count(1)
@@ -40,7 +42,8 @@ class LineClient:
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
                 with self._cond:
-                    self.raw_lines.append(line)
+                    if self._keep_raw:
+                        self.raw_lines.append(line)
                     msg = json.loads(line)
                     if "method" in msg and "id" not in msg:
                         self.notifications.put(msg)
@@ -88,7 +91,16 @@ class LineClient:
             ok = self._cond.wait_for(lambda: self._by_id.get(key) or self.closed.is_set(), timeout)
             if not self._by_id.get(key):
                 raise TimeoutError(f"no response for id {rid!r} within {timeout}s (closed={self.closed.is_set()})")
-            return self._by_id[key].pop(0)
+            answer = self._by_id[key].pop(0)
+            if not self._by_id[key]:
+                del self._by_id[key]
+            return answer
+
+    def unclaimed(self) -> Dict[str, List[Dict[str, Any]]]:
+        """Responses received and never taken by wait_response (keyed by JSON id): after a
+        run that waited for each of its requests once, a duplicate or stray answer."""
+        with self._cond:
+            return {key: list(msgs) for key, msgs in self._by_id.items()}
 
     def responses_for(self, rid: Any) -> List[Dict[str, Any]]:
         with self._cond:

@@ -67,3 +67,48 @@ def wait_exited(pids: List[int], timeout: float = 10.0) -> bool:
     finally:
         for fd in fds:
             os.close(fd)
+
+
+def state(pid: int) -> str:
+    """The one-letter state from /proc/PID/stat ("Z" for a zombie); "" if the pid is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return ""
+    return stat[stat.rfind(")") + 2:].split()[0]
+
+
+def zombies_under(pid: int) -> List[int]:
+    return [p for p in descendants(pid) if state(p) == "Z"]
+
+
+def marked(env_entry: str) -> List[int]:
+    """Live processes (zombies excluded) started with `env_entry` ("KEY=value") in their
+    environment: how a test finds what it started wherever it was reparented to."""
+    wanted = env_entry.encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if wanted in env and state(int(entry)) not in ("Z", ""):
+            found.append(int(entry))
+    return found
+
+
+def status_kib(pid: int, field: str) -> int:
+    """A memory figure from /proc/PID/status in KiB: VmRSS (resident now), VmHWM (peak)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))

@@ -22,6 +22,9 @@ class NdjsonFramer {
 
   void feed(std::string_view data);
   Frame next();
+  // Bytes seen so far of a line already over the limit and still not ended (its Oversized
+  // frame comes at its newline, which may never come), else 0.
+  size_t overflowing_bytes() const { return discarding_ ? discarded_ : 0; }
 
  private:
   void compact();

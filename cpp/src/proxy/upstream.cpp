@@ -85,8 +85,8 @@ void UpstreamConnection::open() {
   h.on_oversized = [weak](size_t size) {
     auto self = weak.lock();
     if (!self) return;
-    log::error("upstream", self->label() + ": sent a message of " + std::to_string(size) +
-                               " bytes, over max_message_bytes; closing the connection");
+    log::error("upstream", self->label() + ": sent a message over max_message_bytes (" +
+                               std::to_string(size) + " bytes read of it); closing the connection");
     auto d = unavailable_data(self->owner_, "upstream_message_too_large");
     d["size"] = size;
     d["max_bytes"] = self->owner_.max_message_bytes();
@@ -95,6 +95,9 @@ void UpstreamConnection::open() {
                std::move(d));
     self->shutdown();
   };
+  // A line that never ends must not hold the calls in flight until they time out: give up
+  // on the connection as soon as the limit is crossed.
+  h.on_over_limit = h.on_oversized;
   h.on_read_closed = [weak] {
     if (auto self = weak.lock()) self->on_stdout_closed();
   };
@@ -286,6 +289,17 @@ void UpstreamConnection::report_loss() {
 void UpstreamConnection::finish_if_done() {
   if (!(exited_ && stdout_closed_)) return;
   if (!reaped_) reaped_ = transport::try_reap(child_.pid, exit_code_, exit_signal_);
+  // A descendant outside the process group may still hold the stdin pipe (a daemon that
+  // closed only its output): nothing waits on it, so it would outlive us unless found here.
+  const int stdin_fd = io_ ? io_->write_fd() : -1;
+  if (child_.stdin_pipe != 0 && (stdin_fd < 0 || transport::pipe_has_readers(stdin_fd))) {
+    const int killed = transport::kill_pipe_holders_by_inode(child_.stdin_pipe);
+    if (killed > 0) {
+      owner_.hooks().count("escaped_descendants_killed");
+      log::warn("upstream", label() + ": killed " + std::to_string(killed) +
+                                " process(es) outside its process group still holding its stdin");
+    }
+  }
   state_ = State::Closed;
   timer_.cancel();
   stop_timer_.cancel();

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -106,6 +107,8 @@ bool spawn_child(const SpawnSpec& spec, ChildProcess& out, std::string& error) {
   }
   out.pid = pid;
   out.stdin_fd = in.fds[1];
+  struct stat st {};
+  if (::fstat(in.fds[1], &st) == 0) out.stdin_pipe = st.st_ino;
   out.stdout_fd = outp.fds[0];
   out.stderr_fd = err.fds[0];
 #ifdef SYS_pidfd_open
@@ -121,7 +124,18 @@ void signal_group(pid_t pid, int sig) {
 int kill_pipe_holders(int fd) {
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return 0;
-  const std::string target = "pipe:[" + std::to_string(st.st_ino) + "]";
+  return kill_pipe_holders_by_inode(st.st_ino);
+}
+
+bool pipe_has_readers(int write_fd) {
+  pollfd p{write_fd, POLLOUT, 0};
+  if (write_fd < 0 || ::poll(&p, 1, 0) < 0) return true;  // unknown: assume someone does
+  return (p.revents & POLLERR) == 0;
+}
+
+int kill_pipe_holders_by_inode(ino_t inode) {
+  if (inode == 0) return 0;
+  const std::string target = "pipe:[" + std::to_string(inode) + "]";
   const pid_t self = ::getpid();
   int killed = 0;
   DIR* proc = ::opendir("/proc");

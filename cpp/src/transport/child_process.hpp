@@ -22,6 +22,7 @@ struct ChildProcess {
   int stdout_fd = -1;  // we read responses here
   int stderr_fd = -1;  // drained and logged
   int pidfd = -1;      // readable once the child has exited (Linux pidfd_open)
+  ino_t stdin_pipe = 0;  // the stdin pipe's inode: its holders are found after our end is closed
 };
 
 // Returns false and sets `error` (errno text) when the process could not be started.
@@ -34,6 +35,12 @@ void signal_group(pid_t pid, int sig);
 // /proc/*/fd). Used once an upstream has exited but descendants that left its process
 // group (setsid) still hold its output pipes. Returns how many were signalled.
 int kill_pipe_holders(int fd);
+// The same for a pipe known by its inode.
+int kill_pipe_holders_by_inode(ino_t inode);
+
+// False when nothing holds the read end of the pipe whose write end is `write_fd` (poll
+// reports POLLERR), so a search of /proc can be skipped.
+bool pipe_has_readers(int write_fd);
 
 // Reaps the child if it has exited. Returns true and sets the outcome once reaped.
 bool try_reap(pid_t pid, int& exit_code, int& term_signal);

@@ -67,13 +67,7 @@ void FdChannel::start_blocking_reader(int fd) {
         if (!a || !*a || closed_ || reading_stopped_) return;
         if (!data.empty()) {
           framer_.feed(data);
-          for (;;) {
-            auto f = framer_.next();
-            if (f.kind == protocol::Frame::Kind::NeedMore) break;
-            if (f.kind == protocol::Frame::Kind::Line) handlers_.on_line(f.line);
-            else handlers_.on_oversized(f.size);
-            if (closed_ || reading_stopped_) return;
-          }
+          if (!dispatch_frames()) return;
         }
         if (eof && handlers_.on_read_closed) handlers_.on_read_closed();
       });
@@ -99,14 +93,29 @@ void FdChannel::on_read(const boost::system::error_code& ec, size_t n) {
     return;
   }
   framer_.feed(std::string_view(read_buf_.data(), n));
+  if (dispatch_frames()) read_more();
+}
+
+bool FdChannel::dispatch_frames() {
   for (;;) {
     auto f = framer_.next();
     if (f.kind == protocol::Frame::Kind::NeedMore) break;
-    if (f.kind == protocol::Frame::Kind::Line) handlers_.on_line(f.line);
-    else if (handlers_.on_oversized) handlers_.on_oversized(f.size);
-    if (closed_ || reading_stopped_) return;  // a handler may close us
+    if (f.kind == protocol::Frame::Kind::Line) {
+      handlers_.on_line(f.line);
+    } else if (over_limit_reported_) {
+      over_limit_reported_ = false;  // the end of a line already reported
+    } else if (handlers_.on_oversized) {
+      handlers_.on_oversized(f.size);
+    }
+    if (closed_ || reading_stopped_) return false;  // a handler may close us
   }
-  read_more();
+  const size_t overflowing = framer_.overflowing_bytes();
+  if (overflowing > 0 && handlers_.on_over_limit && !over_limit_reported_) {
+    over_limit_reported_ = true;
+    handlers_.on_over_limit(overflowing);
+    if (closed_ || reading_stopped_) return false;
+  }
+  return true;
 }
 
 void FdChannel::send(std::string line) {

@@ -20,6 +20,9 @@ namespace asio = boost::asio;
 struct ChannelHandlers {
   std::function<void(std::string_view line)> on_line;
   std::function<void(size_t size)> on_oversized;
+  // Optional: called as soon as a line crosses the size limit, instead of on_oversized at
+  // its end, for peers that must not be waited on (a line that never ends).
+  std::function<void(size_t size_so_far)> on_over_limit;
   // Read side reached EOF or failed; the channel stops reading.
   std::function<void()> on_read_closed;
   // A write failed (peer gone); pending writes are dropped.
@@ -42,6 +45,8 @@ class FdChannel : public std::enable_shared_from_this<FdChannel> {
   void close_write_when_flushed();
   // The fd being read, or -1 once the read side is closed (never a number since reused).
   int read_fd() { return reader_.is_open() ? reader_.native_handle() : -1; }
+  // The fd being written, or -1 once the write side is closed.
+  int write_fd() { return writer_.is_open() ? writer_.native_handle() : -1; }
   // Stops reading; queued writes still go out.
   void stop_reading();
   // Stops everything now; no handler is called afterwards.
@@ -50,6 +55,8 @@ class FdChannel : public std::enable_shared_from_this<FdChannel> {
  private:
   void read_more();
   void on_read(const boost::system::error_code& ec, size_t n);
+  // Hands out the frames fed so far; false once a handler closed or stopped the channel.
+  bool dispatch_frames();
   void write_more();
   void start_blocking_reader(int fd);
 
@@ -66,6 +73,7 @@ class FdChannel : public std::enable_shared_from_this<FdChannel> {
   bool close_write_pending_ = false;
   bool closed_ = false;
   bool reading_stopped_ = false;
+  bool over_limit_reported_ = false;  // on_over_limit was called for the line being discarded
   std::thread blocking_reader_;  // only for a stdin that is a regular file
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -99,3 +99,22 @@ class DuplicateKeys(Fault):
 
     def apply(self, line, channel):
         channel.send_line(b'{"id":"duplicate-key",' + line[1:])
+
+
+@register
+class EndlessLine(Fault):
+    """Start the response, then stream ``chunk`` more bytes at a time, ``ms`` apart, and never
+    end it (stdio: no newline; HTTP: no end of the SSE event) until the client stops reading."""
+    name, stage, params = "endless_line", "write", {"chunk": 65536, "ms": 0.0}
+
+    def apply(self, line, channel):
+        if getattr(channel, "write_raw", None) is None:  # WebSocket: not a thing there
+            channel.send_line(line)
+            return
+        filler = b"x" * max(1, self.chunk)
+        with channel.lock:
+            if channel.write_raw(b'{"_endless":"') is False:
+                return
+            while channel.write_raw(filler) is not False:
+                if self.ms:
+                    time.sleep(self.ms / 1000)

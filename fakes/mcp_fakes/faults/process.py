@@ -104,12 +104,14 @@ class Grandchild(Fault):
 
 @register
 class StderrFlood(Fault):
-    """Write ``kb`` KiB of log lines to stderr in the background (blocks if nobody reads)."""
-    name, stage, params = "stderr_flood", "start", {"kb": 1024}
+    """Write ``kb`` KiB of log lines of ``line`` bytes each to stderr in the background (blocks
+    if nobody reads)."""
+    name, stage, params = "stderr_flood", "start", {"kb": 1024, "line": 1024}
 
     def apply(self, server):
         def flood():
-            line = ("mcp-fake: flood " + "x" * 1000 + "\n").encode()
+            prefix = b"mcp-fake: flood "
+            line = prefix + b"x" * max(0, self.line - len(prefix) - 1) + b"\n"
             for _ in range(self.kb * 1024 // len(line) + 1):
                 sys.stderr.buffer.write(line)
             sys.stderr.buffer.flush()

@@ -53,13 +53,16 @@ class UnsupportedVersion(Fault):
 
 @register
 class NotificationFlood(Fault):
-    """Send ``count`` notifications/message before the answer."""
-    name, params = "notification_flood", {"count": 1000}
+    """Send ``count`` notifications/message before the answer, their data padded to ``size``
+    characters when that is larger."""
+    name, params = "notification_flood", {"count": 1000, "size": 0}
 
     def apply(self, exchange):
         for n in range(self.count):
+            data = f"flood {n}"
+            data += "x" * max(0, self.size - len(data))
             exchange.server.send(notification("notifications/message",
-                                              {"level": "info", "logger": "flood", "data": f"flood {n}"}),
+                                              {"level": "info", "logger": "flood", "data": data}),
                                  exchange.emit)
 
 
