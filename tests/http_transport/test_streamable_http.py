@@ -10,6 +10,8 @@ from mcp.client.client import Client
 
 from fasterapi.mcp import ProxyRoute
 
+from support.proxy_helpers import eventually
+
 
 def sse_messages(body):
     return [json.loads(line[len("data: "):]) for line in body.splitlines() if line.startswith("data: ")]
@@ -168,3 +170,16 @@ def test_health_and_metrics_endpoints(http_proxy):
     status, h, body = http.request("GET", url=http.base + "/metrics")
     assert status == 200 and h["content-type"].startswith("text/plain")
     assert 'fasterapi_mcp_tool_requests_total{tool="echo"} 1' in body
+
+
+def test_stateless_posts_leave_no_session_behind(http_proxy):
+    # Each 2026-07-28 POST gets a short-lived session; it must end once its answer is out
+    # (it used to stay: one leaked session, ~2 KB, per request).
+    proxy, http, fake = http_proxy("echo")
+    for i in range(50):
+        status, _, body = http.stateless("tools/call", {"name": "echo", "arguments": {"text": str(i)}}, id=i)
+        assert status == 200 and json.loads(body)["result"]["content"][0]["text"] == str(i)
+    assert eventually(lambda: proxy.get_stats().extra["active_sessions"] == 0)
+    sid = http.initialize()  # a handshake session is kept until DELETE
+    assert http.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, Mcp_Session_Id=sid)[0] == 200
+    assert eventually(lambda: proxy.get_stats().extra["active_sessions"] == 1)

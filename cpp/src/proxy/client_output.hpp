@@ -26,6 +26,8 @@ class ClientOutput {
   virtual size_t queued_bytes() const = 0;
   // No more input will be read.
   virtual void stop_input() {}
+  // Nothing is in flight or listening any more (HTTP: a stateless POST's session can go).
+  virtual void session_idle() {}
   // The session ended: flush what is queued, then close.
   virtual void finish() = 0;
 };

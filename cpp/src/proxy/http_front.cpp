@@ -115,6 +115,9 @@ class HttpOutput final : public ClientOutput {
     ex->stream(sse_event(line, 0));
   }
 
+  // The answer went out before the session counted its request done: release it now.
+  void session_idle() override { front_.maybe_release(number_); }
+
   void request_started(std::string_view key) override {
     if (current_ && !current_bound_) {
       current_bound_ = true;
