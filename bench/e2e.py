@@ -5,6 +5,7 @@ upstream (c/upstream.c) with different things between them, side by side in one 
   c-forwarder   a trivial C program forwarding lines between pipes (c/forwarder.c): the floor
   fasterapi     this proxy over stdio: python -m fasterapi.mcp serve --config <toml>
   fastmcp       FastMCP's proxy (PyPI fastmcp, create_proxy) over stdio (fastmcp_proxy.py)
+  http          this proxy serving Streamable HTTP, loaded by wrk (http_load.py; needs wrk)
 
 The C helpers are compiled here with the system cc. Results are medians over --runs runs;
 the rounds go through the targets in turn, so noise from the shared machine falls on all of
@@ -27,6 +28,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import http_load  # noqa: E402
+
 LEVELS = (1, 8, 64, 256)
 UPSTREAM_COUNTS = (1, 2, 4, 8, 16, 32, 64)
 POOL_SIZES = (1, 2, 4, 8, 16)
@@ -160,6 +164,24 @@ def summarise(results: list) -> dict | None:
     return out
 
 
+def summarise_http(results: list) -> dict | None:
+    """Medians over runs of the HTTP row's figures (bench/http_load.py)."""
+    results = [r for r in results if r]
+    if not results:
+        return None
+    levels = {}
+    for r in results:
+        for lv in r["levels"]:
+            if "rps" in lv:
+                levels.setdefault(lv["inflight"], []).append(lv)
+    return {"runs": len(results),
+            "rss_rest_kb": median(r["rss_rest_kb"] for r in results),
+            "rss_load_kb": median(r["rss_load_kb"] for r in results),
+            "seq": {k: median(r["seq"].get(k) for r in results) for k in ("p50_us", "p99_us")},
+            "levels": [{"inflight": k, **{f: median(lv.get(f) for lv in v) for f in ("rps", "p50_us", "p99_us")}}
+                       for k, v in sorted(levels.items())]}
+
+
 def bare_python_rss_kb(python: str, env: dict, cwd: Path) -> int:
     """VmRSS of an interpreter that has started and waits on stdin (imports nothing)."""
     p = subprocess.Popen([python, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE,
@@ -200,6 +222,21 @@ def run(args) -> dict:
                           file=sys.stderr, flush=True)
                     raw.setdefault((t, pinned), []).append(runner.load(t, main_args, pinned=pinned))
         out["main"] = {f"{t}|{'pinned' if p else 'unpinned'}": summarise(v) for (t, p), v in raw.items()}
+
+        # 1b. The same proxy and upstream over Streamable HTTP, wrk as the client.
+        out["http"] = None
+        if http_load.wrk_path():
+            raw = {}
+            for rnd in range(runs):
+                for pinned in (True, False):
+                    print(f"[e2e] round {rnd + 1}/{runs} {'pinned' if pinned else 'unpinned'}: http",
+                          file=sys.stderr, flush=True)
+                    raw.setdefault(pinned, []).append(http_load.run_http(
+                        runner.command("fasterapi"), runner.env, work, LEVELS, max(1, round(float(duration))),
+                        pinned, runner.failures.append))
+            out["http"] = {("pinned" if p else "unpinned"): summarise_http(v) for p, v in raw.items()}
+        else:
+            print("[e2e] wrk is not installed (apt install wrk): the HTTP row is left out", file=sys.stderr)
 
         # 2. RSS of a bare interpreter, for the proxy's RSS to be compared with.
         out["bare_python_rss_kb"] = bare_python_rss_kb(runner.python, runner.env, work)

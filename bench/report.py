@@ -238,7 +238,14 @@ def write(res: dict, out: Path = HERE) -> Path:
         ps, uss = (p or {}).get("seq", {}), (u or {}).get("seq", {})
         L.append(f"| {NAMES[t]} | {us(ps.get('p50_us'))} | {us(ps.get('p99_us'))} | {us(uss.get('p50_us'))} | "
                  f"{us(uss.get('p99_us'))} | {ratio(ps.get('p50_us'), floor_p)} / {ratio(uss.get('p50_us'), floor_u)} |")
-    L.append("| FasterAPI proxy over HTTP | not built yet | | | | |")
+    http = e2e.get("http")
+    if http:
+        hp, hu = (http.get("pinned") or {}).get("seq", {}), (http.get("unpinned") or {}).get("seq", {})
+        L.append(f"| FasterAPI proxy over HTTP (wrk, K=1) | {us(hp.get('p50_us'))} | {us(hp.get('p99_us'))} | "
+                 f"{us(hu.get('p50_us'))} | {us(hu.get('p99_us'))} | {ratio(hp.get('p50_us'), floor_p)} / "
+                 f"{ratio(hu.get('p50_us'), floor_u)} |")
+    else:
+        L.append("| FasterAPI proxy over HTTP | wrk not installed: not measured | | | | |")
     for pin in ("pinned", "unpinned"):
         L += ["", f"### Throughput ({pin}), requests/s with K requests in flight, and p50 / p99 latency", "",
               "| Target | " + " | ".join(f"K={k}" for k in e2e["levels"]) + " |",
@@ -250,7 +257,12 @@ def write(res: dict, out: Path = HERE) -> Path:
                 lv = level(s, k)
                 cells.append("n/a" if not lv else f"{rps(lv['rps'])} ({us(lv['p50_us'])} / {us(lv['p99_us'])})")
             L.append(f"| {NAMES[t]} | " + " | ".join(cells) + " |")
-        L.append("| FasterAPI proxy over HTTP | " + " | ".join("not built yet" for _ in e2e["levels"]) + " |")
+        hs = (http or {}).get(pin)
+        cells = []
+        for k in e2e["levels"]:
+            lv = level(hs, k)
+            cells.append("n/a" if not lv else f"{rps(lv['rps'])} ({us(lv['p50_us'])} / {us(lv['p99_us'])})")
+        L.append("| FasterAPI proxy over HTTP (wrk) | " + " | ".join(cells) + " |")
     if "latency_vs_inflight.png" in made:
         L += ["", "![latency and throughput against requests in flight](latency_vs_inflight.png)"]
 
