@@ -91,12 +91,20 @@ def _elicitation_enums(args, call):
     })
 
 
-# SEP-1613: the listing must carry $schema, $defs and additionalProperties verbatim.
+# SEP-1613 ($schema, $defs, additionalProperties) and SEP-2106's wider vocabulary: an
+# $anchor inside $defs, allOf holding an anyOf, and if/then/else. A proxy must pass them on.
 JSON_SCHEMA_2020_12 = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
-    "$defs": {"address": {"type": "object", "properties": {"street": STRING, "city": STRING}}},
-    "properties": {"name": STRING, "address": {"$ref": "#/$defs/address"}},
+    "$defs": {"address": {"$anchor": "addressDef", "type": "object",
+                          "properties": {"street": STRING, "city": STRING}}},
+    "properties": {"name": STRING, "address": {"$ref": "#/$defs/address"},
+                   "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+                   "phone": STRING, "email": STRING},
+    "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+    "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+    "then": {"required": ["phone"]},
+    "else": {"required": ["email"]},
     "additionalProperties": False,
 }
 
