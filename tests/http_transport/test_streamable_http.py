@@ -202,3 +202,11 @@ def test_server_discover_is_a_stateless_request_like_any_other(http_proxy):
     status, _, body = http.stateless("server/discover")
     result = json.loads(body)["result"]
     assert status == 200 and result["_meta"]["io.modelcontextprotocol/serverInfo"] == result["serverInfo"]
+
+
+def test_a_capability_the_stateless_client_did_not_declare_is_400(http_proxy):
+    proxy, http, fake = http_proxy("conformance")
+    status, _, body = http.stateless("tools/call", {"name": "test_missing_capability", "arguments": {}})
+    error = json.loads(body)["error"]
+    assert status == 400 and error["code"] == -32021  # the upstream's refusal, passed through
+    assert error["data"]["requiredCapabilities"] == {"sampling": {}}

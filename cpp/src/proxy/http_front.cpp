@@ -240,7 +240,9 @@ class HttpOutput final : public ClientOutput {
     }
     if (stateless_) {
       if (code == errors::kMethodNotFound) return {404, h};
-      if (code == errors::kInvalidParams || code == errors::kUnsupportedProtocolVersion) return {400, h};
+      if (code == errors::kInvalidParams || code == errors::kUnsupportedProtocolVersion ||
+          code == errors::kMissingCapability)
+        return {400, h};
     }
     return {200, h};
   }
