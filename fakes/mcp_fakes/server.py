@@ -78,7 +78,7 @@ class ToolCall:
         if capability not in self.capabilities():
             if self.modern:
                 raise RpcError(MISSING_CAPABILITY, f"the client did not declare the {capability} capability",
-                               {"capability": capability})
+                               {"capability": capability, "requiredCapabilities": {capability: {}}})
             raise ToolFailure(f"the client did not declare the {capability} capability")
         if self.modern:
             # Stateless era: no server-to-client requests; ask through an input-required

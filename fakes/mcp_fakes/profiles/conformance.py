@@ -7,6 +7,7 @@ import time
 from ..catalog import (STRING, Catalog, Prompt, Resource, ResourceTemplate, Tool, ToolFailure, object_schema,
                        text, text_result)
 from ..media import silent_wav_base64, tiny_png_base64
+from . import conformance_stateless
 
 PNG = tiny_png_base64()
 WAV = silent_wav_base64()
@@ -188,4 +189,5 @@ def build(options):
         Prompt("test_prompt_with_image", "A prompt with an image", [],
                lambda a: [{"role": "user", "content": {"type": "image", "data": PNG, "mimeType": "image/png"}},
                           {"role": "user", "content": text("Please analyze the image above.")}]),
+        *conformance_stateless.tools(),
     )
