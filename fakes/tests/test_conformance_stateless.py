@@ -59,3 +59,13 @@ def test_an_undeclared_capability_is_minus_32021_naming_it(raw):
     client = raw("--profile", "conformance")
     r = call(client, "test_missing_capability", caps={})
     assert r["error"]["code"] == -32021 and r["error"]["data"]["requiredCapabilities"] == {"sampling": {}}
+
+
+def test_a_prompt_can_ask_before_it_renders(raw):
+    client = raw("--profile", "conformance")
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": CAPS}
+    first = client.call("prompts/get", {"name": "test_input_required_result_prompt", "_meta": meta})["result"]
+    assert list(first["inputRequests"]) == ["user_context"]
+    done = client.call("prompts/get", {"name": "test_input_required_result_prompt", "_meta": meta,
+                                       "inputResponses": {"user_context": accept(context="tests")}})["result"]
+    assert done["messages"][0]["content"]["text"] == "Answer within this context: tests"

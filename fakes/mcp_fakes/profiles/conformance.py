@@ -190,4 +190,5 @@ def build(options):
                lambda a: [{"role": "user", "content": {"type": "image", "data": PNG, "mimeType": "image/png"}},
                           {"role": "user", "content": text("Please analyze the image above.")}]),
         *conformance_stateless.tools(),
+        *conformance_stateless.prompts(),
     )

@@ -9,7 +9,7 @@ import hmac
 import json
 import os
 
-from ..catalog import Tool, ToolFailure, object_schema, text, text_result
+from ..catalog import Prompt, Tool, ToolFailure, object_schema, text, text_result
 from ..protocol import INVALID_PARAMS, RpcError
 from ..server import InputRequired
 
@@ -170,6 +170,16 @@ def _trigger(kind):
         call.server.list_changed(kind)
         return text_result(f"{kind} list changed")
     return handler
+
+
+def _prompt(args, call):
+    got = _answers(call, {"user_context": _elicit("What context should the prompt use?", "context")})
+    return [{"role": "user", "content": text(f"Answer within this context: {_content(got['user_context']).get('context')}")}]
+
+
+def prompts():
+    return [Prompt("test_input_required_result_prompt", "SEP-2322: asks for context before rendering", [], _prompt,
+                   asks=True)]
 
 
 def tools():
