@@ -345,11 +345,7 @@ void ClientSession::handle_initialize(const json::value& id, json::object* param
   json::object info;
   info["name"] = proxy_.settings().name;
   info["version"] = proxy_.settings().version;
-  // Where 2026-07-28 clients look for it (spec PR #3002), and in the body for older readers.
-  result["serverInfo"] = info;
-  json::object result_meta;
-  result_meta[protocol::kMetaServerInfo] = std::move(info);
-  result["_meta"] = std::move(result_meta);
+  result["serverInfo"] = std::move(info);
   initialize_answered_ = true;
   output_->session_established();
   reply(protocol::result_line(id, std::move(result)), id_key(id), true);
