@@ -77,6 +77,26 @@ def test_the_baseline_names_only_real_cases_and_adapters():
         assert all(isinstance(why, str) and why for why in cases.values())
 
 
+def test_each_third_party_baseline_is_the_suites_format_and_says_why():
+    """One file per revision the cases run (the suite fails a run on a stale entry of its
+    own file, so revisions cannot share one); each entry a `scenario` or `scenario:check-id`
+    string with a comment saying why."""
+    import yaml
+
+    from scenarios.third_party import BASELINES, REVISIONS, baseline
+
+    assert sorted(p.name for p in BASELINES.glob("*.yml")) == sorted(f"{r}.yml" for r in REVISIONS)
+    for revision in REVISIONS:
+        text = baseline(revision).read_text()
+        data = yaml.safe_load(text)
+        assert set(data) == {"server"} and isinstance(data["server"], list), revision
+        assert all(isinstance(e, str) and e and " " not in e for e in data["server"]), revision
+        entries = [line for line in text.splitlines() if line.lstrip().startswith("- ")]
+        assert len(entries) == len(data["server"]), revision
+        unexplained = [line for line in entries if not line.partition(" # ")[2].strip()]
+        assert not unexplained, f"{revision}: entries without a reason: {unexplained}"
+
+
 def test_every_case_names_behaviour_and_source():
     for case in all_cases():
         assert case["behaviour"] and case["ref"], case["id"]

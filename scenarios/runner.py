@@ -407,15 +407,16 @@ class _Run:
             raise ScenarioFailed(f"progress for {step['token']!r}: {got}")
 
     def step_third_party_suite(self, step):
-        """The @modelcontextprotocol/conformance server suite against the proxy's HTTP front
-        (scenarios/third_party.py); its own expected-failures baseline applies."""
+        """The @modelcontextprotocol/conformance server suite, at one spec revision, against
+        the proxy's HTTP front (scenarios/third_party.py); the revision's baseline applies."""
         from .third_party import run_suite
 
         url = self.launched.http_url()
-        ok, summary = run_suite(url, self.workdir)
-        self.log("third_party_suite", upstream_transport=step.get("upstream_transport"), ok=ok, summary=summary)
+        ok, summary = run_suite(url, self.workdir, step["revision"])
+        self.log("third_party_suite", upstream_transport=step.get("upstream_transport"),
+                 revision=step["revision"], ok=ok, summary=summary)
         if not ok:
-            raise ScenarioFailed(f"the third-party suite failed: {summary}")
+            raise ScenarioFailed(f"the third-party suite failed at {step['revision']}:\n{summary}")
 
     def step_inspector_cli(self, step):
         """The MCP Inspector's CLI (scenarios/inspector_cli.py) against the proxy's HTTP front:

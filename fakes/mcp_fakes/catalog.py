@@ -112,8 +112,9 @@ class Prompt:
     name: str
     description: str
     arguments: list  # [{"name":..., "description":..., "required": bool}]
-    render: Callable[[dict], list]  # arguments -> messages
+    render: Callable[..., list]  # arguments -> messages; (arguments, call) -> messages when asks
     complete: Optional[Callable[[str, str], list]] = None
+    asks: bool = False  # render gets the request (a ToolCall), so it may ask the client
 
     def describe(self):
         return {"name": self.name, "description": self.description, "arguments": self.arguments}

@@ -78,7 +78,7 @@ class ToolCall:
         if capability not in self.capabilities():
             if self.modern:
                 raise RpcError(MISSING_CAPABILITY, f"the client did not declare the {capability} capability",
-                               {"capability": capability})
+                               {"capability": capability, "requiredCapabilities": {capability: {}}})
             raise ToolFailure(f"the client did not declare the {capability} capability")
         if self.modern:
             # Stateless era: no server-to-client requests; ask through an input-required
@@ -467,7 +467,14 @@ class FakeServer:
         missing = [a["name"] for a in prompt.arguments if a.get("required") and a["name"] not in arguments]
         if missing:
             raise invalid_params(f"missing arguments: {', '.join(missing)}", {"missing": missing})
-        return {"description": prompt.description, "messages": prompt.render(arguments)}
+        if not prompt.asks:
+            return {"description": prompt.description, "messages": prompt.render(arguments)}
+        try:
+            return {"description": prompt.description, "messages": prompt.render(arguments, ToolCall(self, exchange, modern))}
+        except InputRequired as needed:
+            return needed.result
+        except ToolFailure as failure:
+            raise invalid_params(str(failure), {"name": name})
 
     def complete(self, exchange, modern):
         ref = exchange.params.get("ref") or {}

@@ -39,11 +39,15 @@ class Http:
     def post(self, body: Any, **headers: str):
         return self.request("POST", body, {k.replace("_", "-"): v for k, v in headers.items()})
 
-    def stateless(self, method: str, params: Optional[Dict[str, Any]] = None, id: Any = 1, **headers: str):
+    def stateless(self, method: str, params: Optional[Dict[str, Any]] = None, id: Any = 1, **headers: Optional[str]):
         p = dict(params or {})
         p["_meta"] = {**STATELESS_META, **p.get("_meta", {})}
         h = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method}
+        named = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}.get(method)
+        if named and named in p:
+            h["Mcp-Name"] = p[named]  # what a 2026-07-28 client sends (plain names need no encoding)
         h.update({k.replace("_", "-"): v for k, v in headers.items()})
+        h = {k: v for k, v in h.items() if v is not None}  # a header given as None is left out
         return self.request("POST", {"jsonrpc": "2.0", "id": id, "method": method, "params": p}, h)
 
     def initialize(self, **headers: str) -> str:

@@ -75,7 +75,8 @@ def test_stateless_posts_stand_alone_and_check_their_headers(http_proxy):
     assert status == 400 and json.loads(body)["error"]["code"] == -32020
     status, _, body = http.stateless("tools/frobnicate")
     assert status == 404 and json.loads(body)["error"]["code"] == -32601
-    status, _, body = http.stateless("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": "2099-01-01"}})
+    status, _, body = http.stateless("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": "2099-01-01"}},
+                                     MCP_Protocol_Version="2099-01-01")
     assert status == 400 and json.loads(body)["error"]["code"] == -32022
     assert http.request("GET")[0] == 405 and http.request("DELETE")[0] == 405
 
@@ -183,3 +184,56 @@ def test_stateless_posts_leave_no_session_behind(http_proxy):
     sid = http.initialize()  # a handshake session is kept until DELETE
     assert http.post({"jsonrpc": "2.0", "id": 1, "method": "ping"}, Mcp_Session_Id=sid)[0] == 200
     assert eventually(lambda: proxy.get_stats().extra["active_sessions"] == 1)
+
+
+def test_a_stateless_post_whose_headers_disagree_with_its_body_is_refused(http_proxy):
+    proxy, http, fake = http_proxy("echo")
+    call = {"name": "echo", "arguments": {"text": "m"}}
+
+    def refused(status_body, code=-32020):
+        status, _, body = status_body
+        return status == 400 and json.loads(body)["error"]["code"] == code
+
+    assert refused(http.stateless("tools/call", call, Mcp_Method=None))         # Mcp-Method missing
+    assert refused(http.stateless("tools/call", call, Mcp_Name=None))           # Mcp-Name missing
+    assert refused(http.stateless("tools/call", call, Mcp_Name="other"))        # names another tool
+    assert refused(http.stateless("tools/list", MCP_Protocol_Version="2025-11-25"))  # header vs _meta
+    assert http.stateless("tools/call", call, Mcp_Name="  echo ")[0] == 200     # whitespace around is not the value
+    assert http.stateless("tools/call", call, Mcp_Name="=?base64?ZWNobw==?=")[0] == 200  # "echo", encoded
+    assert [c["msg"]["params"]["name"] for c in fake.calls(name="echo")] == ["echo", "echo"]
+
+
+def test_an_unknown_protocol_version_header_gets_the_supported_versions_and_the_request_id(http_proxy):
+    proxy, http, fake = http_proxy("echo")
+    status, _, body = http.stateless("server/discover", {"_meta": {"io.modelcontextprotocol/protocolVersion": "v9"}},
+                                     id=301, MCP_Protocol_Version="v9")
+    answer = json.loads(body)
+    assert status == 400 and answer["id"] == 301 and answer["error"]["code"] == -32022
+    assert answer["error"]["data"]["requested"] == "v9"
+    assert answer["error"]["data"]["supported"][0] == "2026-07-28" and "2025-11-25" in answer["error"]["data"]["supported"]
+
+
+def test_methods_the_stateless_revision_removed_are_404(http_proxy):
+    proxy, http, fake = http_proxy("echo")
+    for method in ("initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"):
+        status, _, body = http.stateless(method)
+        assert status == 404 and json.loads(body)["error"]["code"] == -32601, method
+    assert [m for m in fake.record() if m["dir"] == "in" and m["msg"].get("method") in
+            ("ping", "logging/setLevel", "resources/subscribe")] == []
+
+
+def test_server_discover_is_a_stateless_request_like_any_other(http_proxy):
+    proxy, http, fake = http_proxy("echo")
+    status, _, body = http.stateless("server/discover", {"_meta": {"io.modelcontextprotocol/clientCapabilities": None}})
+    assert status == 400 and json.loads(body)["error"]["data"]["reason"] == "missing_client_capabilities"
+    status, _, body = http.stateless("server/discover")
+    result = json.loads(body)["result"]
+    assert status == 200 and result["_meta"]["io.modelcontextprotocol/serverInfo"] == result["serverInfo"]
+
+
+def test_a_capability_the_stateless_client_did_not_declare_is_400(http_proxy):
+    proxy, http, fake = http_proxy("conformance")
+    status, _, body = http.stateless("tools/call", {"name": "test_missing_capability", "arguments": {}})
+    error = json.loads(body)["error"]
+    assert status == 400 and error["code"] == -32021  # the upstream's refusal, passed through
+    assert error["data"]["requiredCapabilities"] == {"sampling": {}}

@@ -39,7 +39,8 @@ def test_server_discover_is_answered_by_the_proxy(start_proxy, mcp_fake):
     echo = mcp_fake("echo")
     proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")],
                                 initialize=False)
-    r = client.request("server/discover", {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}})
+    r = client.request("server/discover", {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                                     "io.modelcontextprotocol/clientCapabilities": {}}})
     assert "2025-11-25" in r["result"]["supportedVersions"]
     assert "tools" in r["result"]["capabilities"]
 

@@ -23,6 +23,31 @@ def test_discover_lists_both_eras_and_is_a_stateless_result(start_proxy, mcp_fak
     assert echo.record() == []  # answered by the proxy alone
 
 
+def test_discover_is_validated_like_any_stateless_request_and_names_the_proxy_in_meta(start_proxy, mcp_fake):
+    echo = mcp_fake("echo")
+    proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")],
+                                initialize=False)
+    assert client.request("server/discover")["error"]["data"]["reason"] == "missing_protocol_version"
+    r = client.request("server/discover", {"_meta": {"io.modelcontextprotocol/protocolVersion": STATELESS}})
+    assert r["error"]["data"]["reason"] == "missing_client_capabilities"
+    r = client.request("server/discover", {"_meta": meta(**{"io.modelcontextprotocol/protocolVersion": "v9"})})
+    assert r["error"]["code"] == -32022 and r["error"]["data"]["requested"] == "v9"
+    result = client.request("server/discover", {"_meta": meta()})["result"]
+    assert result["_meta"]["io.modelcontextprotocol/serverInfo"] == result["serverInfo"]
+
+
+@pytest.mark.parametrize("method", ["initialize", "ping", "logging/setLevel", "resources/subscribe",
+                                    "resources/unsubscribe"])
+def test_methods_the_stateless_revision_removed_are_not_found_in_it(start_proxy, mcp_fake, method):
+    echo = mcp_fake("echo")
+    proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")],
+                                initialize=False)
+    r = client.request(method, stateless({"uri": "echo://x", "level": "info"}))
+    assert r["error"]["code"] == -32601 and r["error"]["data"]["reason"] == "removed_in_stateless_era"
+    assert client.request("ping")["result"] == {}  # without stateless _meta, ping is answered
+    assert echo.record() == []
+
+
 def test_stateless_request_needs_version_and_capabilities(start_proxy, mcp_fake):
     echo = mcp_fake("echo")
     proxy, client = start_proxy([upstream_for(echo, "echo")], [ProxyRoute(upstream_name="echo")],

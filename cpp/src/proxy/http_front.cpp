@@ -46,6 +46,28 @@ std::string error_body(int code, std::string_view message, std::string_view reas
   return protocol::error_line(nullptr, code, message, std::move(d));
 }
 
+// UnsupportedProtocolVersionError for an MCP-Protocol-Version header the proxy does not
+// speak: every version it does (as server/discover lists them), and the request's own id
+// when the body is a request.
+std::string unsupported_version_body(const std::string& requested, const std::string& body) {
+  json::array supported;
+  for (auto v : protocol::kStatelessVersions) supported.emplace_back(v);
+  for (auto it = protocol::kHandshakeVersions.rbegin(); it != protocol::kHandshakeVersions.rend(); ++it)
+    supported.emplace_back(*it);
+  json::object d;
+  d["supported"] = std::move(supported);
+  d["requested"] = requested;
+  d["reason"] = "unsupported_protocol_version";
+  json::value id = nullptr;
+  boost::system::error_code ec;
+  auto parsed = json::parse(body, ec);
+  if (!ec && parsed.is_object())
+    if (auto* v = parsed.get_object().if_contains("id"); v && (v->is_string() || v->is_int64() || v->is_uint64()))
+      id = *v;
+  return protocol::error_line(id, errors::kUnsupportedProtocolVersion, "Unsupported MCP-Protocol-Version",
+                              std::move(d));
+}
+
 // The JSON-RPC id a request key (detail::id_key) stands for.
 json::value id_from_key(const std::string& key) {
   if (!key.empty() && key[0] == 's') return json::value(key.substr(1));
@@ -221,7 +243,9 @@ class HttpOutput final : public ClientOutput {
     }
     if (stateless_) {
       if (code == errors::kMethodNotFound) return {404, h};
-      if (code == errors::kInvalidParams || code == errors::kUnsupportedProtocolVersion) return {400, h};
+      if (code == errors::kInvalidParams || code == errors::kUnsupportedProtocolVersion ||
+          code == errors::kMissingCapability)
+        return {400, h};
     }
     return {200, h};
   }
@@ -353,6 +377,8 @@ void HttpFront::handle_post(HttpRequest& req, std::shared_ptr<HttpExchange> ex) 
   if (const RequestVerdict headers = check_post_headers(req); headers.route == HttpRoute::Refused)
     return refuse(headers, *ex);
   const std::string* version = req.header("mcp-protocol-version");
+  if (version && !protocol::is_handshake_version(*version) && !protocol::is_stateless_version(*version))
+    return ex->respond(400, json_headers(), unsupported_version_body(*version, req.body));
   const std::string* authorization = req.header("authorization");
   const std::string resource_metadata = base_url(req) + "/.well-known/oauth-protected-resource";
   if (proxy_.security().auth_active() && !authorization) {
@@ -385,7 +411,7 @@ void HttpFront::handle_post(HttpRequest& req, std::shared_ptr<HttpExchange> ex) 
   auto output = target->output;
   session->set_http_authorization(authorization ? *authorization : std::string());
   output->begin(ex);
-  session->receive(req.body, mcp_method);
+  session->receive(req.body, HttpRequestHeaders{mcp_method, req.header("mcp-name"), version});
   const bool answered = output->end();
   if (!answered) ex->respond(202, output->with_session({}), "");
   if (!sid) {

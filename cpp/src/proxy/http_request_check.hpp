@@ -32,7 +32,7 @@ bool origin_allowed(const transport::HttpRequest& req, bool loopback);
 // The endpoint and method, after the Origin/Host checks.
 RequestVerdict route_request(const transport::HttpRequest& req, const FrontRules& rules);
 
-// A POST to the MCP endpoint: its headers, before the body is looked at. McpPost when fine.
+// A POST to the MCP endpoint: its Content-Type, before the body is looked at. McpPost when fine.
 RequestVerdict check_post_headers(const transport::HttpRequest& req);
 
 }  // namespace fasterapi::proxy

@@ -48,10 +48,10 @@ ClientSession::ClientSession(Proxy& proxy, int id, int read_fd, int write_fd, bo
 ClientSession::ClientSession(Proxy& proxy, int id, std::shared_ptr<ClientOutput> output)
     : proxy_(proxy), id_(id), read_fd_(-1), write_fd_(-1), stop_when_closed_(false), output_(std::move(output)) {}
 
-void ClientSession::receive(std::string_view line, const std::string* http_method_header) {
-  expected_method_ = http_method_header;
+void ClientSession::receive(std::string_view line, const HttpRequestHeaders& headers) {
+  headers_ = headers;
   on_line(line);
-  expected_method_ = nullptr;
+  headers_ = {};
 }
 
 void ClientSession::start() {
@@ -239,12 +239,12 @@ void ClientSession::on_server_request(size_t upstream, std::weak_ptr<UpstreamCon
 
 void ClientSession::on_request(json::object& msg, std::string_view method, const json::value& id) {
   if (http_) output_->request_started(id_key(id));  // this POST carries its answer
-  if (expected_method_ && *expected_method_ != method) {
+  if (headers_.method && *headers_.method != method) {
     // Streamable HTTP (2026-07-28): the Mcp-Method header must name the body's method.
     json::object d;
     d["reason"] = "header_mismatch";
     d["header"] = "Mcp-Method";
-    d["header_value"] = *expected_method_;
+    d["header_value"] = *headers_.method;
     d["body_method"] = method;
     return reply_error(id, errors::kHeaderMismatch, "Mcp-Method header does not match the body", std::move(d));
   }
@@ -253,29 +253,19 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
   if (http_ && filters::exempt_from_auth(method) && proxy_.security().auth_active())
     if (auto r = proxy_.security().admit(msg, proxy_.clock(), principal_, &http_authorization_))
       return refuse(id, std::move(*r));
-  if (method == "initialize") return handle_initialize(id, protocol::params_of(msg));
   json::object* params = protocol::params_of(msg);
   const json::object* meta = protocol::meta_of_params(params);
   const std::string_view version = meta ? protocol::string_at(*meta, protocol::kMetaProtocolVersion) : "";
   const bool stateless = !version.empty();
-  if (method == "server/discover") return handle_discover(id);
-  if (method == "ping") return reply_result(id, json::object(), stateless);
+  if (!stateless) {
+    // Handshake-era methods; a stateless-era request for one is refused below.
+    if (method == "initialize") return handle_initialize(id, params);
+    if (method == "ping") return reply_result(id, json::object(), false);
+  }
   int log_rank = -1;
   if (stateless) {
-    if (!protocol::is_stateless_version(version)) {
-      json::object d;
-      d["supported"] = supported_stateless_versions();
-      d["requested"] = version;
-      return reply_error(id, errors::kUnsupportedProtocolVersion, "Unsupported protocol version", std::move(d));
-    }
-    auto* caps = meta->if_contains(protocol::kMetaClientCapabilities);
-    if (!caps || !caps->is_object()) {
-      json::object d;
-      d["reason"] = "missing_client_capabilities";
-      d["detail"] = std::string("params._meta must carry ") + std::string(protocol::kMetaClientCapabilities);
-      return reply_error(id, errors::kInvalidParams, "Invalid params: clientCapabilities missing from _meta",
-                         std::move(d));
-    }
+    if (auto refused = check_stateless_request(method, params, *meta, http_, headers_))
+      return reply_error(id, refused->code, refused->message, std::move(refused->data));
     if (auto* lvl = meta->if_contains(protocol::kMetaLogLevel); lvl && lvl->is_string())
       log_rank = protocol::log_level_rank(lvl->get_string());
   } else if (!initialize_answered_) {
@@ -287,6 +277,8 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
     return reply_error(id, errors::kInvalidParams, "Invalid params: no protocol version (not initialized)",
                        std::move(d));
   }
+  // Answered before authentication, like initialize (docs/security.md).
+  if (method == "server/discover") return handle_discover(id);
   if (proxy_.shutting_down()) {
     json::object d;
     d["reason"] = "shutting_down";
@@ -375,7 +367,11 @@ void ClientSession::handle_discover(const json::value& id) {
   json::object info;
   info["name"] = proxy_.settings().name;
   info["version"] = proxy_.settings().version;
-  result["serverInfo"] = std::move(info);
+  // Where 2026-07-28 clients look for it (spec PR #3002), and in the body for older readers.
+  result["serverInfo"] = info;
+  json::object result_meta;
+  result_meta[protocol::kMetaServerInfo] = std::move(info);
+  result["_meta"] = std::move(result_meta);
   // The routes decide the capabilities, not the caller: any client may reuse the answer.
   result["cacheScope"] = "public";
   result["ttlMs"] = 0;

@@ -15,6 +15,7 @@
 #include "policy/route_table.hpp"
 #include "policy/token_cache.hpp"
 #include "proxy/client_output.hpp"
+#include "proxy/stateless_request.hpp"
 #include "proxy/upstream.hpp"
 #include "transport/fd_channel.hpp"
 
@@ -62,9 +63,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // A session fed by someone else (HTTP): messages come through receive(), go to `output`.
   ClientSession(Proxy& proxy, int id, std::shared_ptr<ClientOutput> output);
   void start();
-  // One message from the client (HTTP: a POST body). `http_method_header`: the
-  // Mcp-Method header when there is one, which must name the body's method.
-  void receive(std::string_view line, const std::string* http_method_header = nullptr);
+  // One message from the client (HTTP: a POST body, with the POST's headers the body must
+  // agree with: Mcp-Method always, the others for stateless-era requests).
+  void receive(std::string_view line, const HttpRequestHeaders& headers = {});
   // HTTP: the request's Authorization header ("" when absent); the credential then comes
   // only from there, never from the environment or _meta.
   void set_http_authorization(std::string value) {
@@ -148,7 +149,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::shared_ptr<ClientOutput> output_;
   bool http_ = false;
   std::string http_authorization_;
-  const std::string* expected_method_ = nullptr;  // Mcp-Method while receive() runs
+  HttpRequestHeaders headers_;  // the POST's, while receive() runs
   bool initialize_answered_ = false;
   bool initialized_ = false;
   bool input_closed_ = false;

@@ -7,6 +7,7 @@ import time
 from ..catalog import (STRING, Catalog, Prompt, Resource, ResourceTemplate, Tool, ToolFailure, object_schema,
                        text, text_result)
 from ..media import silent_wav_base64, tiny_png_base64
+from . import conformance_stateless
 
 PNG = tiny_png_base64()
 WAV = silent_wav_base64()
@@ -91,12 +92,20 @@ def _elicitation_enums(args, call):
     })
 
 
-# SEP-1613: the listing must carry $schema, $defs and additionalProperties verbatim.
+# SEP-1613 ($schema, $defs, additionalProperties) and SEP-2106's wider vocabulary: an
+# $anchor inside $defs, allOf holding an anyOf, and if/then/else. A proxy must pass them on.
 JSON_SCHEMA_2020_12 = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
-    "$defs": {"address": {"type": "object", "properties": {"street": STRING, "city": STRING}}},
-    "properties": {"name": STRING, "address": {"$ref": "#/$defs/address"}},
+    "$defs": {"address": {"$anchor": "addressDef", "type": "object",
+                          "properties": {"street": STRING, "city": STRING}}},
+    "properties": {"name": STRING, "address": {"$ref": "#/$defs/address"},
+                   "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+                   "phone": STRING, "email": STRING},
+    "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+    "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+    "then": {"required": ["phone"]},
+    "else": {"required": ["email"]},
     "additionalProperties": False,
 }
 
@@ -180,4 +189,6 @@ def build(options):
         Prompt("test_prompt_with_image", "A prompt with an image", [],
                lambda a: [{"role": "user", "content": {"type": "image", "data": PNG, "mimeType": "image/png"}},
                           {"role": "user", "content": text("Please analyze the image above.")}]),
+        *conformance_stateless.tools(),
+        *conformance_stateless.prompts(),
     )
