@@ -374,11 +374,12 @@ void HttpFront::respond_protected_resource(const HttpRequest& req, HttpExchange&
 void HttpFront::handle_post(HttpRequest& req, std::shared_ptr<HttpExchange> ex) {
   if (proxy_.shutting_down())
     return ex->respond(503, json_headers(), error_body(errors::kShuttingDown, "The proxy is shutting down", "shutting_down"));
-  if (const RequestVerdict headers = check_post_headers(req); headers.route == HttpRoute::Refused)
-    return refuse(headers, *ex);
   const std::string* version = req.header("mcp-protocol-version");
-  if (version && !protocol::is_handshake_version(*version) && !protocol::is_stateless_version(*version))
-    return ex->respond(400, json_headers(), unsupported_version_body(*version, req.body));
+  if (const RequestVerdict headers = check_post_headers(req); headers.route == HttpRoute::Refused) {
+    if (version && headers.reason == std::string_view("unsupported_protocol_version"))
+      return ex->respond(400, json_headers(), unsupported_version_body(*version, req.body));
+    return refuse(headers, *ex);
+  }
   const std::string* authorization = req.header("authorization");
   const std::string resource_metadata = base_url(req) + "/.well-known/oauth-protected-resource";
   if (proxy_.security().auth_active() && !authorization) {

@@ -66,8 +66,9 @@ RequestVerdict check_post_headers(const transport::HttpRequest& req) {
   const std::string* ctype = req.header("content-type");
   if (!ctype || ctype->find("application/json") == std::string::npos)
     return refused(415, "Content-Type must be application/json", "unsupported_media_type");
-  // An unknown MCP-Protocol-Version is refused by the front with the request's own id and
-  // the supported versions (-32022), which needs the body: not a header-only check.
+  const std::string* version = req.header("mcp-protocol-version");
+  if (version && !protocol::is_handshake_version(*version) && !protocol::is_stateless_version(*version))
+    return refused(400, "Unsupported MCP-Protocol-Version", "unsupported_protocol_version");
   return routed(HttpRoute::McpPost);
 }
 

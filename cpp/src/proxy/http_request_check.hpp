@@ -32,7 +32,9 @@ bool origin_allowed(const transport::HttpRequest& req, bool loopback);
 // The endpoint and method, after the Origin/Host checks.
 RequestVerdict route_request(const transport::HttpRequest& req, const FrontRules& rules);
 
-// A POST to the MCP endpoint: its Content-Type, before the body is looked at. McpPost when fine.
+// A POST to the MCP endpoint: its headers, before the body is looked at. McpPost when fine.
+// An unknown MCP-Protocol-Version is refused with reason "unsupported_protocol_version" (the
+// front answers it with the request's id and the supported versions, -32022).
 RequestVerdict check_post_headers(const transport::HttpRequest& req);
 
 }  // namespace fasterapi::proxy
