@@ -1,6 +1,9 @@
 // The Python binding of the core: the only file that includes pybind11 (house rule 7).
 // Every call that can block releases the GIL; config errors become _core.ConfigError.
 #include <pybind11/pybind11.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <pybind11/stl.h>
 
 #include <boost/json.hpp>
@@ -74,6 +77,16 @@ class PyFramer {
 
 }  // namespace
 
+namespace {
+// Imports and config parsing leave freed blocks in the C heap; hand them back to the system
+// once, when serving starts, so the proxy's memory at rest is what it uses.
+void release_startup_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+}  // namespace
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "FasterAPI MCP proxy core (private; use fasterapi.mcp)";
   m.attr("__version__") = "0.1.0";
@@ -95,6 +108,7 @@ PYBIND11_MODULE(_core, m) {
            [](Proxy& p) {
              py::gil_scoped_release release;
              p.attach_client(0, 1, true);
+             release_startup_memory();
            })
       .def("wait", &Proxy::wait, py::arg("timeout_s"), py::call_guard<py::gil_scoped_release>())
       .def("stop", &Proxy::stop, py::call_guard<py::gil_scoped_release>())
@@ -117,7 +131,9 @@ PYBIND11_MODULE(_core, m) {
               const std::string& tls_key_file) {
              py::gil_scoped_release release;
              try {
-               return p.serve_http(host, port, path, {tls_cert_file, tls_key_file});
+               const int bound = p.serve_http(host, port, path, {tls_cert_file, tls_key_file});
+               release_startup_memory();
+               return bound;
              } catch (const std::runtime_error& e) {
                throw fasterapi::proxy::ConfigError(e.what());
              }
