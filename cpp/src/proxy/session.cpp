@@ -711,10 +711,9 @@ void ClientSession::end_request() {
   if (outstanding_ > 0) --outstanding_;
   if (input_closed_ && outstanding_ == 0) close();
   if (outstanding_ == 0 && proxy_.shutting_down()) proxy_.drain_progress();
-  if (idle() && !closed_) {
-    auto keep = shared_from_this();  // the output may drop its last hold on this session
-    output_->session_idle();
-  }
+  // HTTP may release the session here; the proxy's session map still holds it until a later
+  // turn of the loop, so no reference count is taken on this (every request's) path.
+  if (idle() && !closed_) output_->session_idle();
 }
 
 void ClientSession::on_input_closed() {
