@@ -11,6 +11,7 @@ add_library(fasterapi_fuzz_core STATIC
   cpp/src/common/json_impl.cpp
   cpp/src/protocol/ndjson_framer.cpp
   cpp/src/protocol/sse_parser.cpp
+  cpp/src/protocol/answer_skim.cpp
   cpp/src/protocol/jsonrpc.cpp
   cpp/src/protocol/meta.cpp
   cpp/src/policy/base64url.cpp

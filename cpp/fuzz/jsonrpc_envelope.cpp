@@ -3,11 +3,16 @@
 // Input: the line.
 // Invariants: a classified message re-serialises to one line of valid JSON that classifies
 // the same, with the same id and method; a reply built for a request carries its id; the
-// era conversions keep the envelope (type, id, method) intact.
+// era conversions keep the envelope (type, id, method) intact. An upstream answer the
+// skim accepts (protocol/answer_skim) is one the parser accepts and classifies as a
+// response, the skim finds what the document says, and the spliced line is the document
+// with the client's id (and the stateless marker) in it.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 
 #include "fuzz_check.hpp"
+#include "protocol/answer_skim.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/meta.hpp"
 #include "targets.hpp"
@@ -52,11 +57,73 @@ void reply_keeps_id(const std::string& line, const json::value& id) {
   FUZZ_CHECK(same_id(id, *env.id), "a reply does not carry the request's id");
 }
 
+// Equal as documents, a NaN (Boost.JSON reads 0e400 so) equal to a NaN.
+bool same_value(const json::value& a, const json::value& b) {
+  if (a.is_double() && b.is_double() && std::isnan(a.get_double())) return std::isnan(b.get_double());
+  if (a.is_object() && b.is_object()) {
+    if (a.get_object().size() != b.get_object().size()) return false;
+    for (const auto& kv : a.get_object()) {
+      const json::value* other = b.get_object().if_contains(kv.key());
+      if (!other || !same_value(kv.value(), *other)) return false;
+    }
+    return true;
+  }
+  if (a.is_array() && b.is_array()) {
+    const auto& x = a.get_array();
+    const auto& y = b.get_array();
+    if (x.size() != y.size()) return false;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (!same_value(x[i], y[i])) return false;
+    return true;
+  }
+  return a == b;
+}
+
+// What skim_answer found agrees with the parsed document, and splicing gives the document
+// with the new id (and "resultType":"complete" added to an object result when asked).
+void skim_agrees(std::string_view data, const protocol::AnswerSkim& skim, json::value& msg) {
+  const Envelope env = protocol::classify(msg);
+  FUZZ_CHECK(env.type == MessageType::Response, "the skim accepted a message that is not a response");
+  json::object& obj = *env.obj;
+  const json::value& id = obj.at("id");
+  FUZZ_CHECK((id.is_uint64() && id.get_uint64() == skim.id) || (id.is_int64() && id.get_int64() > 0 &&
+             static_cast<uint64_t>(id.get_int64()) == skim.id), "the skim read another id");
+  FUZZ_CHECK(skim.has_result == obj.contains("result") && skim.has_error == obj.contains("error"),
+             "the skim disagrees on result / error");
+  if (skim.has_error) {
+    const json::value* code = obj.at("error").get_object().if_contains("code");
+    FUZZ_CHECK(skim.has_error_code == (code != nullptr), "the skim disagrees on error.code");
+    if (code) FUZZ_CHECK(code->is_int64() && code->get_int64() == skim.error_code, "the skim read another code");
+  }
+  const json::value* result = obj.if_contains("result");
+  const bool object_result = result && result->is_object();
+  FUZZ_CHECK((skim.result_open != 0) == object_result, "the skim disagrees on an object result");
+  if (object_result)
+    FUZZ_CHECK(skim.result_has_result_type == result->get_object().contains("resultType"),
+               "the skim disagrees on resultType");
+  for (const bool mark : {false, true}) {
+    json::value spliced = reparse(protocol::splice_answer(data, skim, "\"client-\\u00e9\"", mark));
+    json::object expected = obj;
+    expected["id"] = "client-\u00e9";
+    if (mark && object_result) {
+      json::object& r = expected["result"].get_object();
+      if (!r.contains("resultType")) r["resultType"] = "complete";
+    }
+    FUZZ_CHECK(same_value(spliced, expected), mark ? "the spliced line (with the marker) is not the answer"
+                                       : "the spliced line is not the answer with the client's id");
+  }
+}
+
 }  // namespace
 
 void jsonrpc_envelope(std::string_view data) {
   boost::system::error_code ec;
   json::value msg = json::parse(data, ec);
+  protocol::AnswerSkim skim;
+  if (protocol::skim_answer(data, skim)) {
+    FUZZ_CHECK(!ec, "the skim accepted a line the parser refuses");
+    skim_agrees(data, skim, msg);
+  }
   if (ec) return;  // the session answers a parse error; nothing of ours ran
   const Envelope env = protocol::classify(msg);
   if (env.type == MessageType::Invalid) {

@@ -43,9 +43,12 @@ void log_request(std::string_view client, std::string_view method, std::string_v
   rec["method"] = method;
   if (!name.empty()) rec["name"] = name;
   rec["upstream"] = upstream;
-  if (!o.response) {
+  if (!o.answered()) {
     rec["outcome"] = "error";
     rec["code"] = o.code;
+  } else if (o.skim) {
+    rec["outcome"] = o.skim->has_error ? "upstream_error" : "ok";
+    if (o.skim->has_error_code) rec["code"] = o.skim->error_code;
   } else if (auto* e = o.response->if_contains("error"); e && e->is_object()) {
     rec["outcome"] = "upstream_error";
     if (auto* c = e->get_object().if_contains("code")) rec["code"] = *c;
@@ -121,11 +124,11 @@ bool proves_not_run(int code) {
          code == errors::kInvalidParams;
 }
 
-int error_code(const json::object& response) {
-  auto* e = response.if_contains("error");
-  if (!e || !e->is_object()) return 0;
-  auto* c = e->get_object().if_contains("code");
-  return c && c->is_int64() ? static_cast<int>(c->get_int64()) : 0;
+// The client's id as JSON text, for an answer spliced from the upstream's line.
+std::string id_json(const json::value& id) {
+  if (id.is_int64()) return std::to_string(id.get_int64());
+  if (id.is_uint64()) return std::to_string(id.get_uint64());
+  return json::serialize(id);
 }
 
 }  // namespace
@@ -289,6 +292,7 @@ void ClientSession::attempt(std::shared_ptr<CallState> call) {
     opt.declare = &declare_;
     opt.stamp_capabilities = &declare_;
   }
+  opt.raw_answer = true;  // on_attempt_done and finish_call take the answer's raw line
   proxy_.stats().upstream_requests[cand.upstream]++;
   auto self = shared_from_this();
   Ticket t = up.send(call->msg, [self, call](Outcome& o) { self->on_attempt_done(call, o); }, opt);
@@ -302,21 +306,21 @@ void ClientSession::on_attempt_done(const std::shared_ptr<CallState>& call, Outc
   const auto& cand = call->candidates[call->current];
   Upstream& up = proxy_.upstream(cand.upstream);
   const int64_t now = proxy_.clock().now_ms();
-  const int code = o.response ? error_code(*o.response) : o.code;
+  const int code = o.answered() ? o.answer_error_code() : o.code;
   // The breaker counts what is the upstream's fault: a call it took and never answered
   // (crash, timeout) or an internal error; a client's bad request is not the upstream
   // failing. Calls that were never sent are not counted one by one: the connection that
   // failed to start counts once (Upstream::connection_failed), however many calls waited.
   const bool upstream_failed =
-      o.response ? code == errors::kInternalError
+      o.answered() ? code == errors::kInternalError
                  : o.code != errors::kShuttingDown && o.delivery == Delivery::PossiblyAccepted;
   if (settings.circuit_breaker_enabled) {
     if (upstream_failed) up.breaker().on_failure(now);
-    else if (o.response) up.breaker().on_success(now);
+    else if (o.answered()) up.breaker().on_success(now);
   }
   if (call->cancelled) return;
   const bool may_fail_over = settings.failover_enabled && call->current + 1 < call->candidates.size();
-  if (o.response) {
+  if (o.answered()) {
     if (proves_not_run(code) && may_fail_over && call->copy) {
       st.counters["failovers"]++;
       call->current++;
@@ -376,7 +380,16 @@ void ClientSession::finish_call(const std::shared_ptr<CallState>& call, Outcome&
     call->progress_token = 0;
   }
   if (auto it = in_flight_.find(call->key); it != in_flight_.end() && it->second.call == call) in_flight_.erase(it);
-  if (o.response) {
+  // A resultType to look at (an input-required result, or the marker a handshake-era
+  // client does not get): the document path below.
+  if (o.skim && o.skim->result_has_result_type && !call->stateless) o.dom();
+  if (o.skim) {
+    // The common answer: the upstream's bytes, with the client's id (and the stateless
+    // era's marker) spliced in.
+    st.record_outcome(o.skim->has_result, latency);
+    reply(protocol::splice_answer(o.raw, *o.skim, id_json(call->id), call->stateless), call->key, true,
+          o.answer_error_code());
+  } else if (o.response) {
     st.record_outcome(o.response->contains("result"), latency);
     (*o.response)["id"] = call->id;
     if (auto* r = o.response->if_contains("result"); r && r->is_object()) {
@@ -389,7 +402,7 @@ void ClientSession::finish_call(const std::shared_ptr<CallState>& call, Outcome&
       if (call->stateless) detail::mark_complete(r->get_object());
       else detail::unmark_complete(r->get_object());
     }
-    reply(protocol::to_line(*o.response), call->key, true, error_code(*o.response));
+    reply(protocol::to_line(*o.response), call->key, true, o.answer_error_code());
   } else {
     st.record_outcome(false, latency);
     reply_error(call->id, o.code, o.message, std::move(o.data));

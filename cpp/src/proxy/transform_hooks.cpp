@@ -79,6 +79,7 @@ policy::CacheCaller caller(const policy::Principal& p) { return {p.id, &p.scopes
 void fill_failure(Outcome& o, tf::Direction d, const tf::Failure& f, std::string_view method, std::string_view name,
                   const std::vector<std::string>& redacted) {
   o.response = nullptr;
+  o.skim = nullptr;
   o.code = errors::kTransformerFailed;
   o.message = std::string(tf::direction_name(d)) + " transformer '" + f.transformer + "' failed";
   if (f.reason == "transformer_invalid_output") o.message += ": it did not return a JSON object";
@@ -187,10 +188,10 @@ bool transform_before_send(Proxy& proxy, const policy::PrincipalPtr& principal, 
 }
 
 void transform_after_answer(Proxy& proxy, CallState& call, Outcome& o) {
-  if (!call.transform || !o.response) return;
+  if (!call.transform || !o.answered()) return;
   tf::CallFilter& f = *call.transform;
   tf::TransformStage& stage = proxy.transforms();
-  json::object& resp = *o.response;
+  json::object& resp = *o.dom();  // transformers and the cache work on the document
   auto* r = resp.if_contains("result");
   json::object* result = r && r->is_object() ? &r->get_object() : nullptr;
   // An interim result (more input needed) is neither cached nor transformed.

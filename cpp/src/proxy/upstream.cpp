@@ -310,7 +310,43 @@ void UpstreamConnection::finish_if_done() {
   owner_.connection_closed(this);
 }
 
+json::object* Outcome::dom() {
+  if (!response && skim) {
+    boost::system::error_code ec;
+    parsed_ = json::parse(raw, ec);  // cannot fail: skim_answer validated it
+    if (!ec && parsed_.is_object()) response = &parsed_.get_object();
+    skim = nullptr;
+    raw = {};
+  }
+  return response;
+}
+
+bool Outcome::has_result() const { return skim ? skim->has_result : response && response->contains("result"); }
+
+int Outcome::answer_error_code() const {
+  if (skim) return skim->has_error_code ? static_cast<int>(skim->error_code) : 0;
+  if (!response) return 0;
+  auto* e = response->if_contains("error");
+  if (!e || !e->is_object()) return 0;
+  auto* c = e->get_object().if_contains("code");
+  return c && c->is_int64() ? static_cast<int>(c->get_int64()) : 0;
+}
+
 void UpstreamConnection::on_line(std::string_view line) {
+  // The common answer goes back without a document, when its caller can take it so.
+  protocol::AnswerSkim skim;
+  if (protocol::skim_answer(line, skim)) {
+    auto it = pending_.find(skim.id);
+    if (it != pending_.end() && it->second.raw_answer) {
+      Completion done = std::move(it->second.done);
+      pending_.erase(it);
+      Outcome o;
+      o.raw = line;
+      o.skim = &skim;
+      done(o);
+      return;
+    }
+  }
   boost::system::error_code ec;
   json::value msg = json::parse(line, ec);
   if (ec) {
@@ -487,10 +523,10 @@ uint64_t UpstreamConnection::send(json::object& msg, Completion done, const Send
   msg["id"] = id;
   const json::object& caps = opt.stamp_capabilities ? *opt.stamp_capabilities : kNoCapabilities;
   if (opt.no_deadline) {
-    pending_.emplace(id, Pending{std::move(done), INT64_MAX});
+    pending_.emplace(id, Pending{std::move(done), INT64_MAX, opt.raw_answer});
   } else {
     const int64_t deadline = owner_.clock().now_ms() + owner_.settings().request_timeout_ms;
-    pending_.emplace(id, Pending{std::move(done), deadline});
+    pending_.emplace(id, Pending{std::move(done), deadline, opt.raw_answer});
     deadlines_.emplace_back(deadline, id);
     if (deadlines_.size() == 1) arm_timer();
   }

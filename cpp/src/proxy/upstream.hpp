@@ -16,6 +16,7 @@
 
 #include "fasterapi/clock.hpp"
 #include "policy/circuit_breaker.hpp"
+#include "protocol/answer_skim.hpp"
 #include "proxy/settings.hpp"
 #include "transport/child_process.hpp"
 #include "transport/fd_channel.hpp"
@@ -36,11 +37,25 @@ enum class Delivery : uint8_t {
 // What became of one forwarded request.
 struct Outcome {
   json::object* response = nullptr;  // the upstream's answer (result or error), when it came
+  // Or the answer as its raw line, not parsed (only for a request sent with
+  // SendOptions::raw_answer): what skim_answer found in it; dom() parses it when needed.
+  std::string_view raw;
+  const protocol::AnswerSkim* skim = nullptr;
   int code = 0;                      // otherwise: the proxy's error
   std::string message;
   json::object data;
   Delivery delivery = Delivery::PossiblyAccepted;
   json::object* unsent = nullptr;  // NotSent: the request itself, to send elsewhere
+
+  bool answered() const { return response || skim; }
+  // The answer as a document (parsed from the raw line on first need); nullptr: no answer.
+  json::object* dom();
+  bool has_result() const;
+  // error.code when it is an integer, else 0.
+  int answer_error_code() const;
+
+ private:
+  json::value parsed_;
 };
 using Completion = std::function<void(Outcome&)>;
 
@@ -60,6 +75,8 @@ struct SendOptions {
   // request does not carry its own.
   const json::object* stamp_capabilities = nullptr;
   bool no_deadline = false;  // long-lived requests (subscriptions/listen)
+  // The completion takes the answer as its raw line when it is a plain response (Outcome::raw).
+  bool raw_answer = false;
 };
 
 // Calls from upstreams back into the proxy.
@@ -109,6 +126,7 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   struct Pending {
     Completion done;
     int64_t deadline_ms;
+    bool raw_answer = false;
   };
   struct Waiting {
     json::object msg;

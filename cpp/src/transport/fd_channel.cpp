@@ -136,7 +136,14 @@ void FdChannel::send(std::string line) {
   if (!writer_.is_open()) return;
   queued_bytes_ += line.size();
   queue_.push_back(std::move(line));
-  if (!writing_) write_more();
+  if (writing_) return;
+  // The write starts once the handler that queued this line returns: the rest of a burst
+  // (every answer to one read's requests) joins it in one writev and wakes the reader
+  // once, where writing at once would send the first line alone.
+  writing_ = true;
+  asio::post(io_, [self = shared_from_this()] {
+    if (!self->closed_) self->write_more();
+  });
 }
 
 void FdChannel::write_more() {
