@@ -150,6 +150,18 @@ def test_request_logging_writes_one_json_line_per_request_to_stderr(start_proxy,
     assert bad["name"] == "math_divide" and bad["outcome"] in ("ok", "upstream_error")
 
 
+def test_a_burst_of_requests_logs_one_whole_line_each(start_proxy, mcp_fake, capfd):
+    # The lines of one turn of the loop are written together: none lost, none cut.
+    math = mcp_fake("math")
+    proxy, client = start_proxy([upstream_for(math, "math")], [ProxyRoute(upstream_name="math")])
+    ids = [client.start_request("tools/call", {"name": "math_add", "arguments": {"a": i, "b": 1}})
+           for i in range(300)]
+    for rid in ids:
+        assert "result" in client.wait_response(rid)
+    records = request_records(capfd.readouterr().err)
+    assert len(records) == 300 and all(r["outcome"] == "ok" for r in records)
+
+
 def test_request_logging_can_be_switched_off(start_proxy, mcp_fake, capfd):
     math = mcp_fake("math")
     proxy, client = start_proxy([upstream_for(math, "math")], [ProxyRoute(upstream_name="math")],

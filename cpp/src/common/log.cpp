@@ -49,6 +49,13 @@ void write_all(const std::string& line) {
 }
 }  // namespace
 
+bool filter_text(std::string_view text, std::string& out) {
+  TextFilter f = g_filter.load();
+  if (!f) return false;
+  out = f(text);
+  return true;
+}
+
 void raw_line(std::string_view text) {
   if (!enabled(Level::Info)) return;
   TextFilter f = g_filter.load();

@@ -17,6 +17,8 @@ void raw_line(std::string_view text);
 // transformer's redaction, docs/transformers.md); nullptr: none. Must be thread-safe.
 using TextFilter = std::string (*)(std::string_view text);
 void set_text_filter(TextFilter f);
+// The filter's rewrite of `text` into `out`; false (out untouched) when none is set.
+bool filter_text(std::string_view text, std::string& out);
 
 inline void debug(std::string_view c, std::string_view t) { if (enabled(Level::Debug)) write(Level::Debug, c, t); }
 inline void info(std::string_view c, std::string_view t) { if (enabled(Level::Info)) write(Level::Info, c, t); }

@@ -79,6 +79,7 @@ void Proxy::start() {
   });
   loop_thread_ = std::thread([this] {
     io_.run();
+    request_log_.flush();
     // Everything has stopped: drop what is left on this thread, where it lived.
     http_.reset();
     sessions_.clear();

@@ -19,6 +19,7 @@
 #include "filters/security_chain.hpp"
 #include "filters/transform/transform_filter.hpp"
 #include "policy/route_table.hpp"
+#include "proxy/request_log.hpp"
 #include "proxy/settings.hpp"
 #include "proxy/stats.hpp"
 #include "proxy/upstream.hpp"
@@ -52,6 +53,7 @@ class Proxy {
 
   // Loop-thread API (sessions).
   boost::asio::io_context& io() { return io_; }
+  RequestLog& request_log() { return request_log_; }
   const ProxySettings& settings() const { return settings_; }
   const policy::RouteTable& routes() const { return routes_; }
   Upstream& upstream(size_t i) { return *upstreams_[i]; }
@@ -119,6 +121,7 @@ class Proxy {
   filters::transform::TransformStage transforms_;
 
   boost::asio::io_context io_;
+  RequestLog request_log_{io_};  // after io_: gone before it, with any flush still posted
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::unique_ptr<Upstream>> upstreams_;
   std::map<int, std::shared_ptr<ClientSession>> sessions_;

@@ -7,10 +7,7 @@
 //                                          readOnly/idempotent where the route trusts it
 //   error proving it did not run        -> fail over to the next route (never the same one)
 #include <boost/json/serialize.hpp>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <ctime>
 
 #include "common/log.hpp"
 #include "fasterapi/errors.hpp"
@@ -24,42 +21,6 @@
 
 namespace fasterapi::proxy {
 
-namespace detail {
-void log_request(std::string_view client, std::string_view method, std::string_view name,
-                 std::string_view upstream, int64_t latency_us, int retries, const Outcome& o) {
-  json::object rec;
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  const int ms = static_cast<int>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char stamp[32];
-  std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  rec["time"] = stamp;
-  rec["event"] = "request";
-  rec["client"] = client;
-  rec["method"] = method;
-  if (!name.empty()) rec["name"] = name;
-  rec["upstream"] = upstream;
-  if (!o.answered()) {
-    rec["outcome"] = "error";
-    rec["code"] = o.code;
-  } else if (o.skim) {
-    rec["outcome"] = o.skim->has_error ? "upstream_error" : "ok";
-    if (o.skim->has_error_code) rec["code"] = o.skim->error_code;
-  } else if (auto* e = o.response->if_contains("error"); e && e->is_object()) {
-    rec["outcome"] = "upstream_error";
-    if (auto* c = e->get_object().if_contains("code")) rec["code"] = *c;
-  } else {
-    rec["outcome"] = "ok";
-  }
-  rec["latency_ms"] = static_cast<double>(latency_us) / 1000.0;
-  if (retries) rec["retries"] = retries;
-  log::raw_line(json::serialize(rec));
-}
-}  // namespace detail
 
 namespace {
 
@@ -372,8 +333,8 @@ void ClientSession::finish_call(const std::shared_ptr<CallState>& call, Outcome&
   const int64_t latency = proxy_.clock().now_us() - call->started_us;
   if (proxy_.settings().enable_request_logging) {
     const auto& cand = call->candidates[std::min(call->current, call->candidates.size() - 1)];
-    detail::log_request(call->client->id, call->method, call->tool, proxy_.upstream(cand.upstream).settings().name,
-                        latency, call->retries, o);
+    proxy_.request_log().record(call->client->id, call->method, call->tool,
+                                proxy_.upstream(cand.upstream).settings().name, latency, call->retries, o);
   }
   if (call->progress_token) {
     proxy_.progress_release(call->progress_token);

@@ -25,9 +25,4 @@ inline void unmark_complete(json::object& result) {
   if (it != result.end() && it->value().is_string() && it->value().get_string() == "complete") result.erase(it);
 }
 
-// One JSON line per routed request when enable_request_logging is on (docs/resilience.md):
-// time, client, method, name, upstream, outcome, code, latency_ms, retries. Never params.
-void log_request(std::string_view client, std::string_view method, std::string_view name,
-                 std::string_view upstream, int64_t latency_us, int retries, const Outcome& o);
-
 }  // namespace fasterapi::proxy::detail
