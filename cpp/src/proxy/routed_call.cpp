@@ -194,7 +194,8 @@ void ClientSession::start_call(std::shared_ptr<CallState> call) {
     }
   }
   in_flight_[call->key] = InFlight{call};
-  attempt(std::move(call));
+  const int64_t now_us = call->started_us;
+  attempt(std::move(call), now_us);
 }
 
 bool ClientSession::resend_safe(const CallState& call) const {
@@ -210,10 +211,11 @@ bool ClientSession::resend_safe(const CallState& call) const {
   return proxy_.upstream(cand.upstream).tool_hints(name) & (Upstream::kReadOnly | Upstream::kIdempotent);
 }
 
-void ClientSession::attempt(std::shared_ptr<CallState> call) {
+void ClientSession::attempt(std::shared_ptr<CallState> call, int64_t now_us) {
   if (call->cancelled || closed_) return;
   const auto& settings = proxy_.settings();
-  const int64_t now = proxy_.clock().now_ms();
+  if (now_us < 0) now_us = proxy_.clock().now_us();
+  const int64_t now = now_us / 1000;
   int64_t retry_after = -1;
   for (; call->current < call->candidates.size(); ++call->current) {
     Upstream& up = proxy_.upstream(call->candidates[call->current].upstream);
@@ -236,7 +238,7 @@ void ClientSession::attempt(std::shared_ptr<CallState> call) {
     o.data["reason"] = "circuit_open";
     o.data["retry_after_ms"] = std::max<int64_t>(0, retry_after);
     o.data["delivery"] = "not_sent";
-    return finish_call(call, o);
+    return finish_call(call, o, now_us);
   }
   const auto& cand = call->candidates[call->current];
   Upstream& up = proxy_.upstream(cand.upstream);
@@ -248,6 +250,7 @@ void ClientSession::attempt(std::shared_ptr<CallState> call) {
   if (!call->copy && (may_fail_over || (up.settings().max_retries > 0 && resend_safe(*call))))
     call->copy = std::make_shared<json::object>(call->msg);
   SendOptions opt;
+  opt.now_ms = now;
   if (!call->stateless && !declare_.empty()) {
     opt.session = id_;
     opt.declare = &declare_;
@@ -266,7 +269,8 @@ void ClientSession::on_attempt_done(const std::shared_ptr<CallState>& call, Outc
   Stats& st = proxy_.stats();
   const auto& cand = call->candidates[call->current];
   Upstream& up = proxy_.upstream(cand.upstream);
-  const int64_t now = proxy_.clock().now_ms();
+  const int64_t now_us = proxy_.clock().now_us();
+  const int64_t now = now_us / 1000;
   const int code = o.answered() ? o.answer_error_code() : o.code;
   // The breaker counts what is the upstream's fault: a call it took and never answered
   // (crash, timeout) or an internal error; a client's bad request is not the upstream
@@ -285,9 +289,9 @@ void ClientSession::on_attempt_done(const std::shared_ptr<CallState>& call, Outc
     if (proves_not_run(code) && may_fail_over && call->copy) {
       st.counters["failovers"]++;
       call->current++;
-      return attempt(call);
+      return attempt(call, now_us);
     }
-    return finish_call(call, o);
+    return finish_call(call, o, now_us);
   }
   bool can_resend = false;
   if (o.delivery == Delivery::NotSent && o.unsent) {
@@ -300,7 +304,7 @@ void ClientSession::on_attempt_done(const std::shared_ptr<CallState>& call, Outc
     if (may_fail_over) {
       st.counters["failovers"]++;
       call->current++;
-      return attempt(call);
+      return attempt(call, now_us);
     }
     if (call->retries < up.settings().max_retries) {
       call->retries++;
@@ -324,13 +328,13 @@ void ClientSession::on_attempt_done(const std::shared_ptr<CallState>& call, Outc
     o.message += " (the upstream may have run the request; not re-sent)";
   }
   if (call->retries) o.data["retries"] = call->retries;
-  finish_call(call, o);
+  finish_call(call, o, now_us);
 }
 
-void ClientSession::finish_call(const std::shared_ptr<CallState>& call, Outcome& o) {
+void ClientSession::finish_call(const std::shared_ptr<CallState>& call, Outcome& o, int64_t now_us) {
   transform_after_answer(proxy_, *call, o);  // cache it, response transformers
   Stats& st = proxy_.stats();
-  const int64_t latency = proxy_.clock().now_us() - call->started_us;
+  const int64_t latency = (now_us >= 0 ? now_us : proxy_.clock().now_us()) - call->started_us;
   if (proxy_.settings().enable_request_logging) {
     const auto& cand = call->candidates[std::min(call->current, call->candidates.size() - 1)];
     proxy_.request_log().record(call->client->id, call->method, call->tool,

@@ -123,9 +123,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void handle_routed(json::object& msg, std::string_view method, const json::value& id, bool stateless,
                      int log_rank);
   void start_call(std::shared_ptr<CallState> call);
-  void attempt(std::shared_ptr<CallState> call);
+  // now_us: the clock as the caller read it this instant (-1: read it), so one request
+  // reads the clock twice, not five times.
+  void attempt(std::shared_ptr<CallState> call, int64_t now_us = -1);
   void on_attempt_done(const std::shared_ptr<CallState>& call, Outcome& o);
-  void finish_call(const std::shared_ptr<CallState>& call, Outcome& o);
+  void finish_call(const std::shared_ptr<CallState>& call, Outcome& o, int64_t now_us = -1);
   bool resend_safe(const CallState& call) const;
   void handle_subscription(json::object& msg, std::string_view method, const json::value& id, bool stateless,
                            const std::string& uri, size_t upstream);

@@ -525,7 +525,8 @@ uint64_t UpstreamConnection::send(json::object& msg, Completion done, const Send
   if (opt.no_deadline) {
     pending_.emplace(id, Pending{std::move(done), INT64_MAX, opt.raw_answer});
   } else {
-    const int64_t deadline = owner_.clock().now_ms() + owner_.settings().request_timeout_ms;
+    const int64_t now = opt.now_ms >= 0 ? opt.now_ms : owner_.clock().now_ms();
+    const int64_t deadline = now + owner_.settings().request_timeout_ms;
     pending_.emplace(id, Pending{std::move(done), deadline, opt.raw_answer});
     deadlines_.emplace_back(deadline, id);
     if (deadlines_.size() == 1) arm_timer();

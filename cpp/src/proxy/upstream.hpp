@@ -75,6 +75,7 @@ struct SendOptions {
   // request does not carry its own.
   const json::object* stamp_capabilities = nullptr;
   bool no_deadline = false;  // long-lived requests (subscriptions/listen)
+  int64_t now_ms = -1;       // the caller's clock reading this instant (-1: read it)
   // The completion takes the answer as its raw line when it is a plain response (Outcome::raw).
   bool raw_answer = false;
 };
