@@ -20,7 +20,7 @@ import bench_security
 GUIDE = {"route": 100, "auth": 1000, "rate": 50, "pool": 10, "chain": 2000}
 ROUTE_COUNTS = (10, 100, 1000, 10000)
 CHAIN_STAGES = ("parse", "envelope", "auth", "route", "authz + rate limit", "bookkeeping",
-                "forward (id remap, serialise)", "answer back (parse, id back, serialise)")
+                "forward (id remap, serialise)", "answer back (skim, id spliced in)")
 LOOP_NS = 30e6
 
 

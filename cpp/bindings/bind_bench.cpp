@@ -8,6 +8,7 @@
 #include <pybind11/stl.h>
 
 #include <boost/json.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <algorithm>
 #include <ctime>
 #include <deque>
@@ -22,8 +23,11 @@
 #include "filters/security_chain.hpp"
 #include "filters/security_settings.hpp"
 #include "policy/route_table.hpp"
+#include "protocol/answer_skim.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/meta.hpp"
+#include "proxy/inline_function.hpp"
+#include "proxy/session_helpers.hpp"
 #include "proxy/settings.hpp"
 #include "proxy/stats.hpp"
 
@@ -129,20 +133,23 @@ double bench_route_match(int n_routes, const std::string& mode, int64_t iteratio
 // processes, so it cannot run here without starting processes. This is the same logic on
 // stand-in connections: pick = the least-loaded usable shared connection (a walk over the
 // pool, a count of the live ones, a shared_ptr copy), then what UpstreamConnection::send
-// and on_response do with it: allocate our id, insert the pending entry (a std::function
-// completion and a deadline) and the deadline FIFO entry; release = find and erase the
-// entry, take its completion, pop the deadline.
+// and on_response do with it, with the same types: allocate our id, insert the pending
+// entry (proxy::Completion holding what the session's completion holds, two shared
+// pointers, and a deadline from the caller's clock reading) into the same flat map, and
+// the deadline FIFO entry; release = find and erase the entry, take its completion, pop the
+// deadline, run it.
 struct StandInConnection {
-  using Completion = std::function<void(int)>;
+  using Completion = proxy::InlineFunction<void(int)>;
   struct Pending {
     Completion done;
     int64_t deadline_ms;
+    bool raw_answer = false;
   };
   bool usable() const { return true; }
   int session() const { return 0; }
   size_t in_flight() const { return pending.size(); }
   uint64_t next_id = 1;
-  std::unordered_map<uint64_t, Pending> pending;
+  boost::unordered_flat_map<uint64_t, Pending> pending;
   std::deque<std::pair<int64_t, uint64_t>> deadlines;
 };
 
@@ -172,11 +179,15 @@ double bench_pool(int connections, int64_t iterations, bool pick_only) {
     });
   }
   int answered = 0;
-  return time_ns_per_op(iterations, [&](int64_t) {
+  auto session = std::make_shared<int>(0);  // what the completion keeps alive: the session
+  auto call = std::make_shared<int>(0);     // and the call
+  const int64_t start_ms = clock.now_ms();  // the caller's reading (ClientSession::attempt)
+  return time_ns_per_op(iterations, [&](int64_t i) {
     auto c = stand_in_pick(pool, static_cast<size_t>(connections));
     const uint64_t id = c->next_id++;
-    const int64_t deadline = clock.now_ms() + 30000;
-    c->pending.emplace(id, StandInConnection::Pending{[&answered](int v) { answered += v; }, deadline});
+    const int64_t deadline = start_ms + i + 30000;
+    c->pending.emplace(id, StandInConnection::Pending{[&answered, session, call](int v) { answered += v + *call; },
+                                                      deadline});
     c->deadlines.emplace_back(deadline, id);
     // The answer comes back: release.
     auto it = c->pending.find(id);
@@ -203,8 +214,8 @@ double bench_pool(int connections, int64_t iterations, bool pick_only) {
 //   6 bookkeeping   call state, in-flight entry, stats counters
 //   7 forward       our id in place of the client's, pending entry, strip the stateless
 //                   _meta keys, serialise the line for the upstream
-//   8 answer        parse the upstream's answer, find and erase the pending entry, the
-//                   client's id back, stats, serialise the line for the client
+//   8 answer        skim the upstream's answer (protocol/answer_skim), find and erase the
+//                   pending entry, stats, the client's id spliced into the answer's bytes
 struct BenchCall {
   json::value id;
   std::string key, method, tool, client;
@@ -268,7 +279,7 @@ class ChainBench {
     json::object* params = protocol::params_of(*env.obj);
     const json::object* meta = protocol::meta_of_params(params);
     const std::string_view version = meta ? protocol::string_at(*meta, protocol::kMetaProtocolVersion) : "";
-    std::string key = env.id->is_string() ? "s" + std::string(env.id->get_string()) : "n" + json::serialize(*env.id);
+    std::string key = proxy::detail::id_key(*env.id);
     if (in_flight_.count(key) || !version.empty()) throw std::logic_error("unexpected");
     if (depth < 3) return static_cast<int64_t>(key.size());
     if (auto r = chain_->admit(*env.obj, clock_, principal_)) throw std::logic_error("refused: " + r->message);  // 3
@@ -302,8 +313,8 @@ class ChainBench {
     stats_.upstream_requests[call->candidates[0].first]++;  // 7
     const uint64_t uid = next_id_++;
     call->msg["id"] = uid;
-    const int64_t deadline = clock_.now_ms() + 30000;
-    pending_.emplace(uid, Pending{[this, call](json::object& response) { finish(call, response); }, deadline});
+    const int64_t deadline = call->started_us / 1000 + 30000;  // attempt passes start_call's reading
+    pending_.emplace(uid, Pending{[this, call](const protocol::AnswerSkim& skim) { finish(call, skim); }, deadline});
     deadlines_.emplace_back(deadline, uid);
     protocol::strip_stateless_meta(call->msg);
     std::string out = protocol::to_line(call->msg);
@@ -314,26 +325,25 @@ class ChainBench {
       in_flight_.erase(call->key);
       return static_cast<int64_t>(out.size());
     }
-    json::value answer = json::parse(answer_, ec);  // 8 (its id stands for uid)
-    auto aenv = protocol::classify(answer);
-    if (aenv.type != protocol::MessageType::Response) throw std::logic_error("not a response");
+    protocol::AnswerSkim skim;  // 8 (the answer's id stands for uid)
+    if (!protocol::skim_answer(answer_, skim)) throw std::logic_error("not a plain response");
     auto it = pending_.find(uid);
     auto done = std::move(it->second.done);
     pending_.erase(it);
     deadlines_.pop_front();
-    done(*aenv.obj);
+    done(skim);
     return static_cast<int64_t>(out.size() + last_reply_.size());
   }
 
  private:
   struct Pending {
-    std::function<void(json::object&)> done;
+    proxy::InlineFunction<void(const protocol::AnswerSkim&)> done;
     int64_t deadline_ms;
   };
-  void finish(const std::shared_ptr<BenchCall>& call, json::object& response) {
-    stats_.record_outcome(response.contains("result"), clock_.now_us() - call->started_us);
-    response["id"] = call->id;
-    last_reply_ = protocol::to_line(response);
+  void finish(const std::shared_ptr<BenchCall>& call, const protocol::AnswerSkim& skim) {
+    stats_.record_outcome(skim.has_result, clock_.now_us() - call->started_us);
+    const std::string id = call->id.is_string() ? json::serialize(call->id) : std::to_string(call->id.as_int64());
+    last_reply_ = protocol::splice_answer(answer_, skim, id, false);
     in_flight_.erase(call->key);
   }
 
@@ -343,7 +353,7 @@ class ChainBench {
   std::string tool_, request_, answer_, last_reply_;
   policy::PrincipalPtr principal_;
   std::unordered_map<std::string, std::shared_ptr<BenchCall>> in_flight_;
-  std::unordered_map<uint64_t, Pending> pending_;
+  boost::unordered_flat_map<uint64_t, Pending> pending_;
   std::deque<std::pair<int64_t, uint64_t>> deadlines_;
   uint64_t next_id_ = 1;
   proxy::Stats stats_;

@@ -1,6 +1,7 @@
 #include "protocol/jsonrpc.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 
 namespace fasterapi::protocol {
 
@@ -54,9 +55,22 @@ Envelope classify(json::value& message) {
 }
 
 std::string to_line(const json::object& message) {
-  std::string s = json::serialize(message);
-  s.push_back('\n');
-  return s;
+  // Straight into the line's own buffer, room left for the newline: serialize() would
+  // build a string the newline then reallocates.
+  json::serializer writer;
+  writer.reset(&message);
+  std::string line;
+  size_t capacity = 256;
+  for (;;) {
+    const size_t used = line.size();
+    line.resize(capacity);
+    const auto piece = writer.read(line.data() + used, capacity - used - 1);
+    line.resize(used + piece.size());
+    if (writer.done()) break;
+    capacity *= 2;
+  }
+  line.push_back('\n');
+  return line;
 }
 
 std::string error_line(const json::value& id, int code, std::string_view message,

@@ -6,6 +6,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "fasterapi/clock.hpp"
 #include "policy/circuit_breaker.hpp"
 #include "protocol/answer_skim.hpp"
+#include "proxy/inline_function.hpp"
 #include "proxy/settings.hpp"
 #include "transport/child_process.hpp"
 #include "transport/fd_channel.hpp"
@@ -57,7 +59,8 @@ struct Outcome {
  private:
   json::value parsed_;
 };
-using Completion = std::function<void(Outcome&)>;
+// Runs once with what became of the request (inline storage: no allocation per request).
+using Completion = InlineFunction<void(Outcome&)>;
 
 class UpstreamConnection;
 
@@ -179,7 +182,7 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
   asio::steady_timer stop_timer_;
   uint64_t next_id_ = 1;
   uint64_t initialize_id_ = 0;  // the handshake request (discover or initialize)
-  std::unordered_map<uint64_t, Pending> pending_;
+  boost::unordered_flat_map<uint64_t, Pending> pending_;  // open addressing: no node per request
   std::deque<std::pair<int64_t, uint64_t>> deadlines_;  // FIFO: one timeout per upstream
   std::vector<std::pair<uint64_t, Waiting>> waiting_;  // written once the handshake completes
   int64_t connect_deadline_ms_ = 0;
