@@ -12,6 +12,7 @@ add_library(fasterapi_fuzz_core STATIC
   cpp/src/protocol/ndjson_framer.cpp
   cpp/src/protocol/sse_parser.cpp
   cpp/src/protocol/answer_skim.cpp
+  cpp/src/protocol/request_skim.cpp
   cpp/src/protocol/jsonrpc.cpp
   cpp/src/protocol/meta.cpp
   cpp/src/policy/base64url.cpp

@@ -6,13 +6,16 @@
 // era conversions keep the envelope (type, id, method) intact. An upstream answer the
 // skim accepts (protocol/answer_skim) is one the parser accepts and classifies as a
 // response, the skim finds what the document says, and the spliced line is the document
-// with the client's id (and the stateless marker) in it.
+// with the client's id (and the stateless marker) in it. Likewise a client request the
+// request skim accepts: a request with that method, id and params.name, no params._meta,
+// and the line with another id spliced in is the document with that id.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
 
 #include "fuzz_check.hpp"
 #include "protocol/answer_skim.hpp"
+#include "protocol/request_skim.hpp"
 #include "protocol/jsonrpc.hpp"
 #include "protocol/meta.hpp"
 #include "targets.hpp"
@@ -114,6 +117,28 @@ void skim_agrees(std::string_view data, const protocol::AnswerSkim& skim, json::
   }
 }
 
+void request_skim_agrees(std::string_view data, const protocol::RequestSkim& rq, json::value& msg) {
+  const Envelope env = protocol::classify(msg);
+  FUZZ_CHECK(env.type == MessageType::Request, "the request skim accepted a message that is not a request");
+  FUZZ_CHECK(env.method == rq.method, "the request skim read another method");
+  using IdKind = protocol::RequestSkim::IdKind;
+  const json::value& id = *env.id;
+  const bool same_id = rq.id_kind == IdKind::String   ? id.is_string() && id.get_string() == rq.id_string
+                       : rq.id_kind == IdKind::Int64  ? id.is_int64() && id.get_int64() == rq.id_int
+                                                      : id.is_uint64() && id.get_uint64() == rq.id_uint;
+  FUZZ_CHECK(same_id, "the request skim read another id");
+  const json::object* params = protocol::params_of(*env.obj);
+  FUZZ_CHECK(params != nullptr, "the request skim accepted params that are not an object");
+  const json::value* name = params->if_contains("name");
+  FUZZ_CHECK(name && name->is_string() && name->get_string() == rq.name, "the request skim read another name");
+  FUZZ_CHECK(!params->contains("_meta"), "the request skim missed a _meta");
+  const std::string line = protocol::splice_id(data, rq.id_begin, rq.id_end, "18446744073709551615");
+  json::value spliced = reparse(line);
+  json::object expected = *env.obj;
+  expected["id"] = 18446744073709551615ull;
+  FUZZ_CHECK(same_value(spliced, expected), "the spliced request is not the request with our id");
+}
+
 }  // namespace
 
 void jsonrpc_envelope(std::string_view data) {
@@ -123,6 +148,11 @@ void jsonrpc_envelope(std::string_view data) {
   if (protocol::skim_answer(data, skim)) {
     FUZZ_CHECK(!ec, "the skim accepted a line the parser refuses");
     skim_agrees(data, skim, msg);
+  }
+  protocol::RequestSkim request;
+  if (protocol::skim_request(data, request)) {
+    FUZZ_CHECK(!ec, "the request skim accepted a line the parser refuses");
+    request_skim_agrees(data, request, msg);
   }
   if (ec) return;  // the session answers a parse error; nothing of ours ran
   const Envelope env = protocol::classify(msg);

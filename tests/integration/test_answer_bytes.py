@@ -1,6 +1,7 @@
-"""A plain upstream answer reaches the client as the upstream's own bytes, with only the id
-replaced (docs/performance.md: answers are forwarded without a document). Anything the
-proxy must look into (an input-required result, a transformer) still goes through one."""
+"""Plain messages keep their bytes through the proxy, only the id replaced
+(docs/performance.md): a tools/call without _meta reaches the upstream as the client wrote
+it, and a plain answer reaches the client as the upstream wrote it. Anything the proxy must
+look into or change (a _meta, a renamed tool, a marker) still goes through a document."""
 
 import json
 import sys
@@ -25,6 +26,9 @@ for line in sys.stdin:
         out = json.dumps({"jsonrpc": "2.0", "id": mid, "result": {
             "protocolVersion": "2025-11-25", "capabilities": {"tools": {}},
             "serverInfo": {"name": "bytes", "version": "1"}}})
+    elif method == "tools/call" and msg["params"]["name"].endswith("echo_line"):
+        # The request line as this upstream received it, and its id, in the answer.
+        out = json.dumps({"jsonrpc": "2.0", "id": mid, "result": {"line": line.rstrip("\n"), "id": mid}})
     elif method == "tools/call":
         out = ANSWERS[msg["params"]["name"]] % mid
     else:
@@ -71,3 +75,29 @@ def test_a_handshake_client_does_not_get_the_stateless_marker(start_proxy, tmp_p
     proxy, client = start_proxy([bytes_upstream(tmp_path)], [ProxyRoute(upstream_name="bytes", tool_pattern="*")])
     r = client.request("tools/call", {"name": "marked", "arguments": {}}, id=5)
     assert r == {"jsonrpc": "2.0", "id": 5, "result": {"content": []}}
+
+
+def test_a_plain_call_reaches_the_upstream_as_the_client_wrote_it(start_proxy, tmp_path):
+    proxy, client = start_proxy([bytes_upstream(tmp_path)], [ProxyRoute(upstream_name="bytes", tool_pattern="*")])
+    # The first call starts the upstream and waits for its handshake (it goes as a document).
+    client.request("tools/call", {"name": "echo_line", "arguments": {}})
+    sent = '{ "params" : {"arguments":{"x":1.50000000000000000001e300,"s":"\\u00e9"},"name":"echo_line"}, "id":"k-1","method":"tools/call","jsonrpc":"2.0"}'
+    client.send_raw(sent.encode() + b"\n")
+    r = client.wait_response("k-1")
+    ours = r["result"]["id"]
+    assert isinstance(ours, int) and ours > 0
+    assert r["result"]["line"] == sent.replace('"k-1"', str(ours))
+
+
+def test_a_call_with_meta_or_a_prefix_goes_through_a_document(start_proxy, tmp_path):
+    up = bytes_upstream(tmp_path)
+    up.name_prefix = "b"
+    proxy, client = start_proxy([up], [ProxyRoute(upstream_name="bytes", tool_pattern="b_*")])
+    client.request("tools/call", {"name": "b_echo_line", "arguments": {}}, id=2)  # starts the upstream
+    # The prefix is stripped: the upstream sees its own name, in a re-serialised line.
+    r = client.request("tools/call", {"name": "b_echo_line", "arguments": {}}, id=3)
+    assert json.loads(r["result"]["line"])["params"]["name"] == "echo_line"
+    # A _meta (here a progress token, which the proxy renumbers) is looked into.
+    r = client.request("tools/call", {"name": "b_echo_line", "arguments": {}, "_meta": {"progressToken": "p"}}, id=4)
+    forwarded = json.loads(r["result"]["line"])
+    assert forwarded["params"]["_meta"]["progressToken"] != "p"

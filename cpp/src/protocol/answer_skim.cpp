@@ -22,7 +22,6 @@ struct SkimHandler {
   static constexpr std::size_t max_key_size = std::size_t(-1);
   static constexpr std::size_t max_string_size = std::size_t(-1);
 
-  SkimHandler() = default;
   SkimHandler(std::string_view line, AnswerSkim& out) : line(line), out_(&out) {}
 
   std::string_view line;
@@ -185,10 +184,7 @@ bool skim_answer(std::string_view line, AnswerSkim& out) {
   // One line out, as one line in: an HTTP upstream may send pretty-printed JSON.
   if (line.empty() || std::memchr(line.data(), '\n', line.size()) || std::memchr(line.data(), '\r', line.size()))
     return false;
-  // One parser per thread, reset for each line: constructing one costs a third of a skim.
-  thread_local json::basic_parser<SkimHandler> parser{json::parse_options{}};
-  parser.reset();
-  parser.handler() = SkimHandler(line, out);
+  json::basic_parser<SkimHandler> parser(json::parse_options{}, line, out);
   error_code ec;
   const size_t used = parser.write_some(false, line.data(), line.size(), ec);
   if (ec || used != line.size() || !parser.done()) return false;

@@ -24,12 +24,7 @@ namespace fasterapi::proxy {
 
 namespace {
 
-// What a routed method names.
-struct Target {
-  policy::Kind kind;
-  std::string name;
-  bool prefixed = false;  // tools and prompts carry the upstream's name_prefix
-};
+using Target = RouteTarget;
 
 json::value* target_slot(std::string_view method, json::object* params) {
   if (!params) return nullptr;
@@ -94,6 +89,39 @@ std::string id_json(const json::value& id) {
 
 }  // namespace
 
+json::object& CallState::document() {
+  if (msg.empty() && !raw.empty()) {
+    boost::system::error_code ec;
+    json::value v = json::parse(raw, ec);  // cannot fail: skim_request validated it
+    if (!ec && v.is_object()) msg = std::move(v.get_object());
+  }
+  return msg;
+}
+
+bool ClientSession::plain_calls_possible() const {
+  // What on_request checks before routing, settled for the whole session: a handshake-era
+  // stdio client past initialize, no connection of its own, no transformers or cache.
+  return !http_ && initialize_answered_ && declare_.empty() && !proxy_.shutting_down() &&
+         !proxy_.transforms().active();
+}
+
+bool ClientSession::on_plain_call(std::string_view line, const protocol::RequestSkim& rq) {
+  using IdKind = protocol::RequestSkim::IdKind;
+  const json::value id = rq.id_kind == IdKind::String  ? json::value(json::string_view(rq.id_string))
+                         : rq.id_kind == IdKind::Int64 ? json::value(rq.id_int)
+                                                       : json::value(rq.id_uint);
+  // The steps of on_request for a tools/call without _meta, in its order.
+  const std::string key = detail::id_key(id);
+  if (in_flight_.count(key) || listens_.count(key)) return false;  // the document path answers it
+  json::object no_meta;  // admit reads params._meta alone, and this request has none
+  if (auto r = proxy_.security().admit(no_meta, proxy_.clock(), principal_, nullptr)) {
+    refuse(id, std::move(*r));
+    return true;
+  }
+  route_call(Target{policy::Kind::Tool, std::string(rq.name), true}, rq.method, id, false, -1, nullptr, line, &rq);
+  return true;
+}
+
 void ClientSession::handle_routed(json::object& msg, std::string_view method, const json::value& id,
                                   bool stateless, int log_rank) {
   Target t;
@@ -103,6 +131,12 @@ void ClientSession::handle_routed(json::object& msg, std::string_view method, co
     d["detail"] = bad;
     return reply_error(id, errors::kInvalidParams, std::string("Invalid params: ") + bad, std::move(d));
   }
+  route_call(t, method, id, stateless, log_rank, &msg);
+}
+
+void ClientSession::route_call(const RouteTarget& t, std::string_view method, const json::value& id, bool stateless,
+                               int log_rank, json::object* msg, std::string_view plain,
+                               const protocol::RequestSkim* plain_request) {
   const char* kind = policy::kind_name(t.kind);
   auto no_route = [&](const char* why) {
     proxy_.stats().total_requests++;
@@ -139,10 +173,10 @@ void ClientSession::handle_routed(json::object& msg, std::string_view method, co
     call->candidates.push_back({u, r, t.prefixed ? inner : std::string()});
   }
   if (call->candidates.empty()) return no_route("name_lacks_upstream_prefix");
-  if (subscription) {
-    if (auto* slot = target_slot(method, protocol::params_of(msg)); slot && !call->candidates[0].name.empty())
+  if (subscription) {  // never a plain request (those are tools/call)
+    if (auto* slot = target_slot(method, protocol::params_of(*msg)); slot && !call->candidates[0].name.empty())
       *slot = call->candidates[0].name;
-    return handle_subscription(msg, method, id, stateless, t.name, call->candidates[0].upstream);
+    return handle_subscription(*msg, method, id, stateless, t.name, call->candidates[0].upstream);
   }
   call->id = id;
   call->key = detail::id_key(id);
@@ -150,7 +184,13 @@ void ClientSession::handle_routed(json::object& msg, std::string_view method, co
   if (method == "tools/call") call->tool = t.name;
   call->stateless = stateless;
   call->log_rank = log_rank;
-  call->msg = std::move(msg);
+  if (msg) {
+    call->msg = std::move(*msg);
+  } else {
+    call->raw = std::string(plain);
+    call->raw_id_begin = plain_request->id_begin;
+    call->raw_id_end = plain_request->id_end;
+  }
   start_call(std::move(call));
 }
 
@@ -180,14 +220,15 @@ void ClientSession::start_call(std::shared_ptr<CallState> call) {
   // A cached answer, or a request transformer's failure, ends the call here.
   Outcome early;
   json::object early_response;
+  if (proxy_.transforms().active()) call->document();  // transformers work on the document
   if (transform_before_send(proxy_, principal_, *call, early, early_response)) return finish_call(call, early);
   // A handshake client that declared sampling, elicitation or roots, in front of an
   // upstream that may be stateless: keep the request (with the client's progress token)
   // for the retry an input-required result asks for (input_required.cpp).
   if (!call->stateless && !declare_.empty() &&
       proxy_.upstream(call->candidates[0].upstream).era() != Era::Handshake)
-    call->input_copy = std::make_shared<json::object>(call->msg);
-  if (json::object* meta = protocol::meta_of(call->msg)) {
+    call->input_copy = std::make_shared<json::object>(call->document());
+  if (json::object* meta = call->raw.empty() ? protocol::meta_of(call->msg) : nullptr) {  // plain: no _meta
     if (auto* tok = meta->if_contains("progressToken"); tok && protocol::valid_id(*tok)) {
       call->progress_token = proxy_.progress_register(weak_from_this(), *tok, call->key);
       *tok = call->progress_token;
@@ -242,14 +283,25 @@ void ClientSession::attempt(std::shared_ptr<CallState> call, int64_t now_us) {
   }
   const auto& cand = call->candidates[call->current];
   Upstream& up = proxy_.upstream(cand.upstream);
-  if (call->msg.empty() && call->copy) call->msg = *call->copy;
-  if (!cand.name.empty())
-    if (auto* slot = target_slot(call->method, protocol::params_of(call->msg))) *slot = cand.name;
-  // Kept only when it could be re-sent after being written: to the next route, or here again.
-  const bool may_fail_over = settings.failover_enabled && call->current + 1 < call->candidates.size();
-  if (!call->copy && (may_fail_over || (up.settings().max_retries > 0 && resend_safe(*call))))
-    call->copy = std::make_shared<json::object>(call->msg);
+  // A plain request goes as its line unless this route renames the tool; its line is also
+  // what a re-send starts from, so it needs no copy.
+  const bool plain = !call->raw.empty() && call->msg.empty() && (cand.name.empty() || cand.name == call->tool);
+  if (!plain) {
+    if (call->msg.empty() && call->copy) call->msg = *call->copy;
+    call->document();
+    if (!cand.name.empty())
+      if (auto* slot = target_slot(call->method, protocol::params_of(call->msg))) *slot = cand.name;
+    // Kept only when it could be re-sent after being written: to the next route, or here again.
+    const bool may_fail_over = settings.failover_enabled && call->current + 1 < call->candidates.size();
+    if (!call->copy && call->raw.empty() && (may_fail_over || (up.settings().max_retries > 0 && resend_safe(*call))))
+      call->copy = std::make_shared<json::object>(call->msg);
+  }
   SendOptions opt;
+  if (plain) {
+    opt.plain = call->raw;
+    opt.plain_id_begin = call->raw_id_begin;
+    opt.plain_id_end = call->raw_id_end;
+  }
   opt.now_ms = now;
   if (!call->stateless && !declare_.empty()) {
     opt.session = id_;
@@ -286,7 +338,7 @@ void ClientSession::on_attempt_done(const std::shared_ptr<CallState>& call, Outc
   if (call->cancelled) return;
   const bool may_fail_over = settings.failover_enabled && call->current + 1 < call->candidates.size();
   if (o.answered()) {
-    if (proves_not_run(code) && may_fail_over && call->copy) {
+    if (proves_not_run(code) && may_fail_over && call->resendable()) {
       st.counters["failovers"]++;
       call->current++;
       return attempt(call, now_us);
@@ -297,7 +349,7 @@ void ClientSession::on_attempt_done(const std::shared_ptr<CallState>& call, Outc
   if (o.delivery == Delivery::NotSent && o.unsent) {
     call->msg = std::move(*o.unsent);
     can_resend = true;
-  } else if (o.delivery == Delivery::PossiblyAccepted && call->copy && resend_safe(*call)) {
+  } else if (o.delivery == Delivery::PossiblyAccepted && call->resendable() && resend_safe(*call)) {
     can_resend = true;  // attempt() takes the copy
   }
   if (can_resend && o.code != errors::kShuttingDown && !proxy_.shutting_down()) {

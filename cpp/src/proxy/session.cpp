@@ -126,6 +126,11 @@ void ClientSession::refuse(const json::value& id, filters::Refusal r) {
 }
 
 void ClientSession::on_line(std::string_view line) {
+  if (plain_calls_possible()) {
+    protocol::RequestSkim request;
+    if (protocol::skim_request(line, request) && request.method == "tools/call" && on_plain_call(line, request))
+      return;
+  }
   boost::system::error_code ec;
   json::value msg = json::parse(line, ec);
   if (ec) {

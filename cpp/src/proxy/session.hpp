@@ -16,6 +16,7 @@
 #include "policy/token_cache.hpp"
 #include "proxy/client_output.hpp"
 #include "proxy/stateless_request.hpp"
+#include "protocol/request_skim.hpp"
 #include "proxy/upstream.hpp"
 #include "transport/fd_channel.hpp"
 
@@ -30,6 +31,13 @@ struct ListSpec;
 
 // One routed request (tools/call, prompts/get, resources/read, completion/complete, ...)
 // through its attempts: retries on one upstream, failover to the next matching route.
+// What a routed method names.
+struct RouteTarget {
+  policy::Kind kind;
+  std::string name;
+  bool prefixed = false;  // tools and prompts carry the upstream's name_prefix
+};
+
 struct CallState {
   struct Candidate {
     size_t upstream;
@@ -42,6 +50,14 @@ struct CallState {
   std::string tool;        // tools/call: the client-visible tool name, for stats
   policy::PrincipalPtr client;  // who it is sent for (shared, not copied: the log reads its id)
   json::object msg;        // the request while no connection holds it
+  // A plain request (protocol/request_skim) arrives without a document: its line, and
+  // where its id is in it. It is forwarded as these bytes; document() parses them only
+  // when something must look inside or change it (a renamed tool, a queued request, ...).
+  std::string raw;
+  size_t raw_id_begin = 0, raw_id_end = 0;
+  json::object& document();
+  // What a re-send starts from is kept: the copy, or the plain request's line.
+  bool resendable() const { return copy != nullptr || !raw.empty(); }
   std::shared_ptr<json::object> copy;  // kept to re-send after it was written (when safe)
   std::shared_ptr<json::object> input_copy;  // for an input-required retry (input_required.cpp)
   std::vector<Candidate> candidates;
@@ -105,6 +121,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   };
 
   void on_line(std::string_view line);
+  // The common tools/call, routed from its skim without a document (routed_call.cpp);
+  // false, having done nothing, when it needs the document path after all.
+  bool plain_calls_possible() const;
+  bool on_plain_call(std::string_view line, const protocol::RequestSkim& request);
   void on_request(json::object& msg, std::string_view method, const json::value& id);
   void on_notification(json::object& msg, std::string_view method);
   void on_response(json::object& msg, const json::value& id);
@@ -122,6 +142,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // routed_call.cpp
   void handle_routed(json::object& msg, std::string_view method, const json::value& id, bool stateless,
                      int log_rank);
+  // Routes a request whose target is known; `msg` is its document, or null for a plain
+  // request (then `plain` is its line and `plain_request` its skim).
+  void route_call(const RouteTarget& t, std::string_view method, const json::value& id, bool stateless, int log_rank,
+                  json::object* msg, std::string_view plain = {}, const protocol::RequestSkim* plain_request = nullptr);
   void start_call(std::shared_ptr<CallState> call);
   // now_us: the clock as the caller read it this instant (-1: read it), so one request
   // reads the clock twice, not five times.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <csignal>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "policy/circuit_breaker.hpp"
 #include "fasterapi/errors.hpp"
 #include "protocol/jsonrpc.hpp"
+#include "protocol/request_skim.hpp"
 #include "protocol/meta.hpp"
 #include "protocol/versions.hpp"
 
@@ -491,6 +493,15 @@ void UpstreamConnection::on_upstream_request(json::object& msg, std::string_view
 }
 
 uint64_t UpstreamConnection::send(json::object& msg, Completion done, const SendOptions& opt) {
+  // A plain request goes out as its own line, with our id spliced in, when it is written
+  // now to a handshake-era upstream (nothing to stamp); in every other case as a document.
+  const bool write_plain = !opt.plain.empty() && state_ == State::Ready && owner_.era() == Era::Handshake &&
+                           usable() && !(io_ && io_->queued_bytes() > kMaxUnwrittenBytes);
+  if (!opt.plain.empty() && !write_plain && msg.empty()) {
+    boost::system::error_code ec;
+    json::value v = json::parse(opt.plain, ec);  // cannot fail: skim_request validated it
+    if (!ec && v.is_object()) msg = std::move(v.get_object());
+  }
   if (!usable()) {
     Outcome o;
     if (last_error_code_) {
@@ -520,7 +531,7 @@ uint64_t UpstreamConnection::send(json::object& msg, Completion done, const Send
     return 0;
   }
   const uint64_t id = next_id_++;
-  msg["id"] = id;
+  if (!write_plain) msg["id"] = id;
   const json::object& caps = opt.stamp_capabilities ? *opt.stamp_capabilities : kNoCapabilities;
   if (opt.no_deadline) {
     pending_.emplace(id, Pending{std::move(done), INT64_MAX, opt.raw_answer});
@@ -531,8 +542,14 @@ uint64_t UpstreamConnection::send(json::object& msg, Completion done, const Send
     deadlines_.emplace_back(deadline, id);
     if (deadlines_.size() == 1) arm_timer();
   }
-  if (state_ == State::Ready) transmit(id, msg, caps);
-  else if (waiting_.size() < kMaxWaiting) waiting_.emplace_back(id, Waiting{std::move(msg), caps});
+  if (write_plain) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
+    write(protocol::splice_id(opt.plain, opt.plain_id_begin, opt.plain_id_end,
+                              std::string_view(digits, static_cast<size_t>(end - digits))));
+  } else if (state_ == State::Ready) {
+    transmit(id, msg, caps);
+  } else if (waiting_.size() < kMaxWaiting) waiting_.emplace_back(id, Waiting{std::move(msg), caps});
   else {
     auto it = pending_.find(id);
     Completion d = std::move(it->second.done);

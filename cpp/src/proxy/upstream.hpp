@@ -79,6 +79,11 @@ struct SendOptions {
   const json::object* stamp_capabilities = nullptr;
   bool no_deadline = false;  // long-lived requests (subscriptions/listen)
   int64_t now_ms = -1;       // the caller's clock reading this instant (-1: read it)
+  // A plain request (protocol/request_skim): `msg` is empty and this is its line, the id
+  // at [plain_id_begin, plain_id_end). Written as these bytes with our id when it goes out
+  // at once; parsed into `msg` when it must wait, comes back unsent, or needs stamping.
+  std::string_view plain;
+  size_t plain_id_begin = 0, plain_id_end = 0;
   // The completion takes the answer as its raw line when it is a plain response (Outcome::raw).
   bool raw_answer = false;
 };
