@@ -60,6 +60,17 @@ void reply_keeps_id(const std::string& line, const json::value& id) {
   FUZZ_CHECK(same_id(id, *env.id), "a reply does not carry the request's id");
 }
 
+// A line parsed with exact numbers: Boost.JSON's default (imprecise) reading of a long
+// mantissa can differ with where the number sits in the buffer, and a splice moves it.
+json::value exact(std::string_view line) {
+  json::parse_options opt;
+  opt.numbers = json::number_precision::precise;
+  boost::system::error_code ec;
+  json::value v = json::parse(line, ec, {}, opt);
+  FUZZ_CHECK(!ec, "a line the skim accepted does not parse with exact numbers");
+  return v;
+}
+
 // Equal as documents, a NaN (Boost.JSON reads 0e400 so) equal to a NaN.
 bool same_value(const json::value& a, const json::value& b) {
   if (a.is_double() && b.is_double() && std::isnan(a.get_double())) return std::isnan(b.get_double());
@@ -105,8 +116,10 @@ void skim_agrees(std::string_view data, const protocol::AnswerSkim& skim, json::
     FUZZ_CHECK(skim.result_has_result_type == result->get_object().contains("resultType"),
                "the skim disagrees on resultType");
   for (const bool mark : {false, true}) {
-    json::value spliced = reparse(protocol::splice_answer(data, skim, "\"client-\\u00e9\"", mark));
-    json::object expected = obj;
+    const std::string line = protocol::splice_answer(data, skim, "\"client-\\u00e9\"", mark);
+    reparse(line);  // one line, valid JSON
+    json::value spliced = exact(line);
+    json::object expected = exact(data).get_object();
     expected["id"] = "client-\u00e9";
     if (mark && object_result) {
       json::object& r = expected["result"].get_object();
@@ -133,8 +146,9 @@ void request_skim_agrees(std::string_view data, const protocol::RequestSkim& rq,
   FUZZ_CHECK(name && name->is_string() && name->get_string() == rq.name, "the request skim read another name");
   FUZZ_CHECK(!params->contains("_meta"), "the request skim missed a _meta");
   const std::string line = protocol::splice_id(data, rq.id_begin, rq.id_end, "18446744073709551615");
-  json::value spliced = reparse(line);
-  json::object expected = *env.obj;
+  reparse(line);  // one line, valid JSON
+  json::value spliced = exact(line);
+  json::object expected = exact(data).get_object();
   expected["id"] = 18446744073709551615ull;
   FUZZ_CHECK(same_value(spliced, expected), "the spliced request is not the request with our id");
 }
