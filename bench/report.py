@@ -116,10 +116,10 @@ def targets_table(res: dict, h: dict) -> list:
             lines.append(f"| rate limit < 0.05 µs | {ns(min(rl))}–{ns(max(rl))} (known principal) | "
                          f"{verdict(max(rl) < 50)} |")
         pool = micro["pool"][0]
-        lines.append(f"| pool < 0.01 µs | pick {ns(pool['pick'])}, acquire+release "
+        lines.append(f"| pool < 0.01 µs | acquire (pick) {ns(pool['pick'])}, release: no work (connections "
+                     f"are shared, never checked out); the request's id tracking on top "
                      f"{ns(pool['acquire_release'])} (1 connection, stand-in, see below) | "
-                     f"{verdict(pool['pick'] < 10)} (pick), {verdict(pool['acquire_release'] < 10)} "
-                     "(acquire+release) |")
+                     f"{verdict(pool['pick'] < 10)} (the pool); the id tracking is part of the whole chain |")
         rows = [r for r in micro["chain"]["rows"] if r["routes"] == 1000]
         if rows:
             worst = max(r["request"] for r in rows)
@@ -334,12 +334,16 @@ def write(res: dict, out: Path = HERE) -> Path:
         for r in micro["route"]:
             L.append(f"| {r['routes']:,} | {ns(r['first'])} | {ns(r['all'])} | {ns(r['miss'])} | {ns(r['head'])} |")
         L += ["", "### Pool acquire and release", "",
-              "`Upstream::pick` is private and its connections are child processes, so the figure is the same "
-              "logic on stand-in connections (`bind_bench.cpp`, `bench_pool`): *pick* walks the pool for the "
-              "least-loaded usable shared connection and counts the live ones; *acquire+release* adds what "
-              "`UpstreamConnection::send` and `on_response` do with it (our id, the pending entry with its "
-              "`std::function` completion and deadline, the deadline FIFO; then find, erase, call).", "",
-              "| Connections | pick | acquire + release |", "|---|---|---|"]
+              "The pool multiplexes: every request goes on the least-loaded shared connection, which is never "
+              "checked out, so acquiring is picking it and releasing is no work. `Upstream::pick` is private "
+              "and its connections are child processes, so the figure is the same logic on stand-in "
+              "connections (`bind_bench.cpp`, `bench_pool`): *pick* walks the pool for the least-loaded "
+              "usable shared connection and counts the live ones. *pick + id tracking* adds what "
+              "`UpstreamConnection::send` and `on_response` do for each request on it, with the same types: "
+              "our id, the pending entry in a flat map with its completion (`InlineFunction` holding two "
+              "shared pointers, as the session's does) and deadline, the deadline FIFO; then find, erase, "
+              "run. That tracking is per request, not per connection, and is counted in the whole chain below.",
+              "", "| Connections | pick | pick + id tracking |", "|---|---|---|"]
         for r in micro["pool"]:
             L.append(f"| {r['connections']} | {ns(r['pick'])} | {ns(r['acquire_release'])} |")
         L += ["", "### The whole chain for one request, without I/O", "",
@@ -348,8 +352,10 @@ def write(res: dict, out: Path = HERE) -> Path:
               "auth (`SecurityChain::admit`), route (`RouteTable::match_all`), authz and rate limit "
               "(`SecurityChain::check_call`), the session's bookkeeping (call state, in-flight map, stats "
               "maps), forward (our id, pending entry, `strip_stateless_meta`, `protocol::to_line`); the "
-              "round trip adds the upstream's answer (parse, classify, pending lookup, the client's id back, "
-              "serialise). The target route sits in the middle of the table. Not included: the request log "
+              "round trip adds the upstream's answer as the proxy now reads it (the skim, pending lookup, "
+              "the client's id spliced into its bytes). This is a request's document path; a plain "
+              "`tools/call` (docs/performance.md) replaces parse, envelope and serialise with a skim and a "
+              "splice. The target route sits in the middle of the table. Not included: the request log "
               "line, the event loop and the pipes.", "",
               "| Security | Routes | request leg | round trip |", "|---|---|---|---|"]
         for r in micro["chain"]["rows"]:
