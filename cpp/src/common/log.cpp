@@ -36,10 +36,9 @@ void set_text_filter(TextFilter f) { g_filter.store(f); }
 void set_level(Level level) { g_level.store(static_cast<int>(level)); }
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
 
-namespace {
-void write_all(const std::string& line) {
-  const char* p = line.data();
-  size_t left = line.size();
+void write_stderr(std::string_view bytes) {
+  const char* p = bytes.data();
+  size_t left = bytes.size();
   while (left > 0) {
     const ssize_t n = ::write(2, p, left);
     if (n <= 0) return;
@@ -47,7 +46,6 @@ void write_all(const std::string& line) {
     left -= static_cast<size_t>(n);
   }
 }
-}  // namespace
 
 bool filter_text(std::string_view text, std::string& out) {
   TextFilter f = g_filter.load();
@@ -61,7 +59,7 @@ void raw_line(std::string_view text) {
   TextFilter f = g_filter.load();
   std::string line = f ? f(text) : std::string(text);
   line += '\n';
-  write_all(line);
+  write_stderr(line);
 }
 
 void write(Level level, std::string_view component, std::string_view text) {
@@ -75,14 +73,7 @@ void write(Level level, std::string_view component, std::string_view text) {
   if (TextFilter f = g_filter.load()) line += f(text);
   else line += text;
   line += '\n';
-  const char* p = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    const ssize_t n = ::write(2, p, left);
-    if (n <= 0) return;
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
+  write_stderr(line);
 }
 
 }  // namespace fasterapi::log

@@ -1,8 +1,6 @@
 #include "protocol/answer_skim.hpp"
 
-#include <boost/json/basic_parser_impl.hpp>
-#include <charconv>
-#include <cstring>
+#include "protocol/skim_line.hpp"
 
 namespace fasterapi::protocol {
 
@@ -181,15 +179,10 @@ struct SkimHandler {
 
 bool skim_answer(std::string_view line, AnswerSkim& out) {
   out = AnswerSkim{};
-  // One line out, as one line in: an HTTP upstream may send pretty-printed JSON.
-  if (line.empty() || std::memchr(line.data(), '\n', line.size()) || std::memchr(line.data(), '\r', line.size()))
-    return false;
-  json::basic_parser<SkimHandler> parser(json::parse_options{}, line, out);
-  error_code ec;
-  const size_t used = parser.write_some(false, line.data(), line.size(), ec);
-  if (ec || used != line.size() || !parser.done()) return false;
-  const SkimHandler& h = parser.handler();
-  return h.jsonrpc_ok && out.id != 0 && out.has_result != out.has_error;
+  return skim_line<SkimHandler>(
+      line,
+      [&](const SkimHandler& h) { return h.jsonrpc_ok && out.id != 0 && out.has_result != out.has_error; },
+      line, out);
 }
 
 std::string splice_answer(std::string_view line, const AnswerSkim& skim, std::string_view id_json,

@@ -1,7 +1,6 @@
 #include "protocol/request_skim.hpp"
 
-#include <boost/json/basic_parser_impl.hpp>
-#include <cstring>
+#include "protocol/skim_line.hpp"
 
 namespace fasterapi::protocol {
 
@@ -174,14 +173,12 @@ struct RequestHandler {
 
 bool skim_request(std::string_view line, RequestSkim& out) {
   out = RequestSkim{};
-  if (line.empty() || std::memchr(line.data(), '\n', line.size()) || std::memchr(line.data(), '\r', line.size()))
-    return false;
-  json::basic_parser<RequestHandler> parser(json::parse_options{}, line, out);
-  error_code ec;
-  const size_t used = parser.write_some(false, line.data(), line.size(), ec);
-  if (ec || used != line.size() || !parser.done()) return false;
-  const RequestHandler& h = parser.handler();
-  return h.jsonrpc_ok && h.seen_id && h.seen_method && h.seen_params && h.seen_name;
+  return skim_line<RequestHandler>(
+      line,
+      [](const RequestHandler& h) {
+        return h.jsonrpc_ok && h.seen_id && h.seen_method && h.seen_params && h.seen_name;
+      },
+      line, out);
 }
 
 std::string splice_id(std::string_view line, size_t begin, size_t end, std::string_view id_json) {

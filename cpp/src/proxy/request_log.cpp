@@ -7,7 +7,6 @@
 #include <climits>
 #include <cstdio>
 #include <ctime>
-#include <unistd.h>
 
 #include "common/log.hpp"
 
@@ -32,15 +31,6 @@ void append_int(std::string& out, int64_t v) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
-}
-
-void write_all(const char* p, size_t left) {
-  while (left > 0) {
-    const ssize_t n = ::write(2, p, left);
-    if (n <= 0) return;
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
 }
 
 }  // namespace
@@ -135,7 +125,7 @@ void RequestLog::flush() {
       const size_t nl = pending_.rfind('\n', to - 1);
       to = nl != std::string::npos && nl >= from ? nl + 1 : pending_.find('\n', from) + 1;
     }
-    write_all(pending_.data() + from, to - from);
+    log::write_stderr(std::string_view(pending_).substr(from, to - from));
     from = to;
   }
   pending_.clear();
