@@ -105,25 +105,21 @@ bool ClientSession::plain_calls_possible() const {
          !proxy_.transforms().active();
 }
 
-bool ClientSession::on_plain_call(std::string_view line, const protocol::RequestSkim& rq) {
+void ClientSession::on_plain_call(std::string_view line, const protocol::RequestSkim& rq) {
   using IdKind = protocol::RequestSkim::IdKind;
   const json::value id = rq.id_kind == IdKind::String  ? json::value(json::string_view(rq.id_string))
                          : rq.id_kind == IdKind::Int64 ? json::value(rq.id_int)
                                                        : json::value(rq.id_uint);
-  // The steps of on_request for a tools/call without _meta, in its order.
-  const std::string key = detail::id_key(id);
-  if (in_flight_.count(key) || listens_.count(key)) return false;  // the document path answers it
+  // on_request's steps for a handshake-era tools/call (plain_calls_possible settled the rest).
+  std::string key = detail::id_key(id);
   json::object no_meta;  // admit reads params._meta alone, and this request has none
-  if (auto r = proxy_.security().admit(no_meta, proxy_.clock(), principal_, nullptr)) {
-    refuse(id, std::move(*r));
-    return true;
-  }
-  route_call(Target{policy::Kind::Tool, std::string(rq.name), true}, rq.method, id, false, -1, nullptr, line, &rq);
-  return true;
+  if (!admit_request(id, key, no_meta)) return;
+  route_call(Target{policy::Kind::Tool, std::string(rq.name), true}, rq.method, id, std::move(key), false, -1,
+             nullptr, line, &rq);
 }
 
 void ClientSession::handle_routed(json::object& msg, std::string_view method, const json::value& id,
-                                  bool stateless, int log_rank) {
+                                  std::string key, bool stateless, int log_rank) {
   Target t;
   if (const char* bad = find_target(method, protocol::params_of(msg), t)) {
     json::object d;
@@ -131,11 +127,11 @@ void ClientSession::handle_routed(json::object& msg, std::string_view method, co
     d["detail"] = bad;
     return reply_error(id, errors::kInvalidParams, std::string("Invalid params: ") + bad, std::move(d));
   }
-  route_call(t, method, id, stateless, log_rank, &msg);
+  route_call(t, method, id, std::move(key), stateless, log_rank, &msg);
 }
 
-void ClientSession::route_call(const RouteTarget& t, std::string_view method, const json::value& id, bool stateless,
-                               int log_rank, json::object* msg, std::string_view plain,
+void ClientSession::route_call(const RouteTarget& t, std::string_view method, const json::value& id,
+                               std::string key, bool stateless, int log_rank, json::object* msg, std::string_view plain,
                                const protocol::RequestSkim* plain_request) {
   const char* kind = policy::kind_name(t.kind);
   auto no_route = [&](const char* why) {
@@ -179,7 +175,7 @@ void ClientSession::route_call(const RouteTarget& t, std::string_view method, co
     return handle_subscription(*msg, method, id, stateless, t.name, call->candidates[0].upstream);
   }
   call->id = id;
-  call->key = detail::id_key(id);
+  call->key = std::move(key);
   call->method = std::string(method);
   if (method == "tools/call") call->tool = t.name;
   call->stateless = stateless;
@@ -310,8 +306,8 @@ void ClientSession::attempt(std::shared_ptr<CallState> call, int64_t now_us) {
   }
   opt.raw_answer = true;  // on_attempt_done and finish_call take the answer's raw line
   proxy_.stats().upstream_requests[cand.upstream]++;
-  auto self = shared_from_this();
-  Ticket t = up.send(call->msg, [self, call](Outcome& o) { self->on_attempt_done(call, o); }, opt);
+  Ticket t = up.send(call->msg, [self = shared_from_this(), call](Outcome& o) { self->on_attempt_done(call, o); },
+                     opt);
   call->msg = json::object();  // the connection has it (or handed it back through the outcome)
   if (t.id != 0) call->ticket = t;
 }

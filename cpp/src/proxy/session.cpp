@@ -128,8 +128,7 @@ void ClientSession::refuse(const json::value& id, filters::Refusal r) {
 void ClientSession::on_line(std::string_view line) {
   if (plain_calls_possible()) {
     protocol::RequestSkim request;
-    if (protocol::skim_request(line, request) && request.method == "tools/call" && on_plain_call(line, request))
-      return;
+    if (protocol::skim_request(line, request) && request.method == "tools/call") return on_plain_call(line, request);
   }
   boost::system::error_code ec;
   json::value msg = json::parse(line, ec);
@@ -242,6 +241,21 @@ void ClientSession::on_server_request(size_t upstream, std::weak_ptr<UpstreamCon
   reply(protocol::to_line(request), related);
 }
 
+bool ClientSession::admit_request(const json::value& id, const std::string& key, json::object& msg) {
+  if (in_flight_.count(key) || listens_.count(key)) {
+    json::object d;
+    d["reason"] = "duplicate_id";
+    reply_error(id, errors::kInvalidRequest, "Request id is already in use by a request in flight", std::move(d));
+    return false;
+  }
+  // Every request from here on is authenticated (docs/security.md lists the exempt ones).
+  if (auto r = proxy_.security().admit(msg, proxy_.clock(), principal_, http_ ? &http_authorization_ : nullptr)) {
+    refuse(id, std::move(*r));
+    return false;
+  }
+  return true;
+}
+
 void ClientSession::on_request(json::object& msg, std::string_view method, const json::value& id) {
   if (http_) output_->request_started(id_key(id));  // this POST carries its answer
   if (headers_.method && *headers_.method != method) {
@@ -289,15 +303,8 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
     d["reason"] = "shutting_down";
     return reply_error(id, errors::kShuttingDown, "The proxy is shutting down", std::move(d));
   }
-  const std::string key = id_key(id);
-  if (in_flight_.count(key) || listens_.count(key)) {
-    json::object d;
-    d["reason"] = "duplicate_id";
-    return reply_error(id, errors::kInvalidRequest, "Request id is already in use by a request in flight", std::move(d));
-  }
-  // Every request from here on is authenticated (docs/security.md lists the exempt ones).
-  if (auto r = proxy_.security().admit(msg, proxy_.clock(), principal_, http_ ? &http_authorization_ : nullptr))
-    return refuse(id, std::move(*r));
+  std::string key = id_key(id);
+  if (!admit_request(id, key, msg)) return;
   if (const ListSpec* spec = find_list_spec(method)) return handle_list(*spec, id, params, stateless);
   if (method == "logging/setLevel") return handle_set_level(id, params, stateless);
   if (method == "subscriptions/listen") {
@@ -309,7 +316,7 @@ void ClientSession::on_request(json::object& msg, std::string_view method, const
     }
     return handle_listen(id, params);
   }
-  if (is_routed(method)) return handle_routed(msg, method, id, stateless, log_rank);
+  if (is_routed(method)) return handle_routed(msg, method, id, std::move(key), stateless, log_rank);
   json::object d;
   d["method"] = method;
   reply_error(id, errors::kMethodNotFound, "Method not found", std::move(d));

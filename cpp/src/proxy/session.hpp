@@ -121,10 +121,12 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   };
 
   void on_line(std::string_view line);
-  // The common tools/call, routed from its skim without a document (routed_call.cpp);
-  // false, having done nothing, when it needs the document path after all.
+  // The common tools/call, routed from its skim without a document (routed_call.cpp).
   bool plain_calls_possible() const;
-  bool on_plain_call(std::string_view line, const protocol::RequestSkim& request);
+  void on_plain_call(std::string_view line, const protocol::RequestSkim& request);
+  // The duplicate-id check and authentication every non-exempt request passes; false when
+  // it was answered with a refusal. `key` is id_key(id).
+  bool admit_request(const json::value& id, const std::string& key, json::object& msg);
   void on_request(json::object& msg, std::string_view method, const json::value& id);
   void on_notification(json::object& msg, std::string_view method);
   void on_response(json::object& msg, const json::value& id);
@@ -140,11 +142,12 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   void handle_listen(const json::value& id, json::object* params);
   void handle_list(const ListSpec& spec, const json::value& id, json::object* params, bool stateless);
   // routed_call.cpp
-  void handle_routed(json::object& msg, std::string_view method, const json::value& id, bool stateless,
-                     int log_rank);
+  void handle_routed(json::object& msg, std::string_view method, const json::value& id, std::string key,
+                     bool stateless, int log_rank);
   // Routes a request whose target is known; `msg` is its document, or null for a plain
   // request (then `plain` is its line and `plain_request` its skim).
-  void route_call(const RouteTarget& t, std::string_view method, const json::value& id, bool stateless, int log_rank,
+  void route_call(const RouteTarget& t, std::string_view method, const json::value& id, std::string key,
+                  bool stateless, int log_rank,
                   json::object* msg, std::string_view plain = {}, const protocol::RequestSkim* plain_request = nullptr);
   void start_call(std::shared_ptr<CallState> call);
   // now_us: the clock as the caller read it this instant (-1: read it), so one request
