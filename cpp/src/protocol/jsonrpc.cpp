@@ -1,5 +1,6 @@
 #include "protocol/jsonrpc.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/serializer.hpp>
 
@@ -52,6 +53,13 @@ Envelope classify(json::value& message) {
   }
   env.invalid_reason = "neither_request_nor_response";
   return env;
+}
+
+json::object parse_skimmed(std::string_view line) {
+  boost::system::error_code ec;
+  json::value v = json::parse(line, ec);
+  if (ec || !v.is_object()) return {};  // never, for a line a skim accepted
+  return std::move(v.get_object());
 }
 
 std::string to_line(const json::object& message) {

@@ -34,6 +34,9 @@ std::string result_line(const json::value& id, json::value result);
 std::string notification_line(std::string_view method, json::object params);
 std::string request_line(uint64_t id, std::string_view method, json::object params);
 
+// A line a skim accepted (answer_skim, request_skim: one valid JSON object) as a document.
+json::object parse_skimmed(std::string_view line);
+
 // "params" as an object, or nullptr when absent or not an object.
 json::object* params_of(json::object& msg);
 // A string member, or empty view when absent or not a string.

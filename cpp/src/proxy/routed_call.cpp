@@ -90,11 +90,7 @@ std::string id_json(const json::value& id) {
 }  // namespace
 
 json::object& CallState::document() {
-  if (msg.empty() && !raw.empty()) {
-    boost::system::error_code ec;
-    json::value v = json::parse(raw, ec);  // cannot fail: skim_request validated it
-    if (!ec && v.is_object()) msg = std::move(v.get_object());
-  }
+  if (msg.empty() && !raw.empty()) msg = protocol::parse_skimmed(raw);
   return msg;
 }
 

@@ -314,16 +314,13 @@ void UpstreamConnection::finish_if_done() {
 
 json::object* Outcome::dom() {
   if (!response && skim) {
-    boost::system::error_code ec;
-    parsed_ = json::parse(raw, ec);  // cannot fail: skim_answer validated it
-    if (!ec && parsed_.is_object()) response = &parsed_.get_object();
+    parsed_ = protocol::parse_skimmed(raw);
+    response = &parsed_;
     skim = nullptr;
     raw = {};
   }
   return response;
 }
-
-bool Outcome::has_result() const { return skim ? skim->has_result : response && response->contains("result"); }
 
 int Outcome::answer_error_code() const {
   if (skim) return skim->has_error_code ? static_cast<int>(skim->error_code) : 0;
@@ -497,11 +494,7 @@ uint64_t UpstreamConnection::send(json::object& msg, Completion done, const Send
   // now to a handshake-era upstream (nothing to stamp); in every other case as a document.
   const bool write_plain = !opt.plain.empty() && state_ == State::Ready && owner_.era() == Era::Handshake &&
                            usable() && !(io_ && io_->queued_bytes() > kMaxUnwrittenBytes);
-  if (!opt.plain.empty() && !write_plain && msg.empty()) {
-    boost::system::error_code ec;
-    json::value v = json::parse(opt.plain, ec);  // cannot fail: skim_request validated it
-    if (!ec && v.is_object()) msg = std::move(v.get_object());
-  }
+  if (!opt.plain.empty() && !write_plain && msg.empty()) msg = protocol::parse_skimmed(opt.plain);
   if (!usable()) {
     Outcome o;
     if (last_error_code_) {

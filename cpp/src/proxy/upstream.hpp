@@ -52,12 +52,11 @@ struct Outcome {
   bool answered() const { return response || skim; }
   // The answer as a document (parsed from the raw line on first need); nullptr: no answer.
   json::object* dom();
-  bool has_result() const;
   // error.code when it is an integer, else 0.
   int answer_error_code() const;
 
  private:
-  json::value parsed_;
+  json::object parsed_;
 };
 // Runs once with what became of the request (inline storage: no allocation per request).
 using Completion = InlineFunction<void(Outcome&)>;
