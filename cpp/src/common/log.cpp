@@ -54,14 +54,6 @@ bool filter_text(std::string_view text, std::string& out) {
   return true;
 }
 
-void raw_line(std::string_view text) {
-  if (!enabled(Level::Info)) return;
-  TextFilter f = g_filter.load();
-  std::string line = f ? f(text) : std::string(text);
-  line += '\n';
-  write_stderr(line);
-}
-
 void write(Level level, std::string_view component, std::string_view text) {
   std::string line;
   line.reserve(component.size() + text.size() + 32);

@@ -13,8 +13,6 @@ bool enabled(Level level);
 void write(Level level, std::string_view component, std::string_view text);
 // Bytes to stderr as they are, in as few write(2) calls as the kernel takes them.
 void write_stderr(std::string_view bytes);
-// A line written as is (a structured record such as the JSON request log), at Info.
-void raw_line(std::string_view text);
 // A rewrite every line's text goes through before it is written (the sanitizing
 // transformer's redaction, docs/transformers.md); nullptr: none. Must be thread-safe.
 using TextFilter = std::string (*)(std::string_view text);
